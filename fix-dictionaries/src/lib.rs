@@ -1,0 +1,2 @@
+//! The FIX data dictionaries.
+#![forbid(unsafe_code)]

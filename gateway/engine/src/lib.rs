@@ -1,0 +1,3 @@
+//! The FIX engine: framing, codec, sans-IO session layer, message stores and
+//! the tokio TCP/TLS transport.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! The gateway server library behind the `fixgw` binary.
+#![forbid(unsafe_code)]

@@ -1,3 +1,5 @@
 //! The FIX engine: framing, codec, sans-IO session layer, message stores and
 //! the tokio TCP/TLS transport.
 #![forbid(unsafe_code)]
+
+pub mod store;

@@ -1,3 +1,10 @@
-//! The simulated exchange: matching engine, simulated market, market data,
-//! halts and clearing, served over FIX.
+//! The simulated exchange as pure logic: matching engine, market state,
+//! simulated liquidity, market data, several venues and clearing. No FIX
+//! and no IO here: a FIX layer drives [`venue::Venue`] (or
+//! [`venue::VenueHost`]) with decoded requests and the current time, and
+//! turns the returned reports into FIX messages.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod matching;
+pub mod types;

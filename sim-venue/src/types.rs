@@ -1,0 +1,187 @@
+//! Value types shared by every part of the venue: identifiers, sides,
+//! order types, time in force, quantities, tick prices and timestamps.
+//!
+//! Prices inside the engine are integer ticks ([`Ticks`]); conversion to and
+//! from `rust_decimal::Decimal` happens only at the API edge (see
+//! [`ticks_from_price`] and [`price_from_ticks`]). Quantities are whole
+//! units (shares or contracts). Times are UTC nanoseconds since the Unix
+//! epoch, always passed in by the caller.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// UTC nanoseconds since the Unix epoch. Always supplied by the caller.
+pub type Nanos = u64;
+
+/// Order quantity in whole units (shares, contracts).
+pub type Qty = u64;
+
+/// A price as an integer number of ticks of its instrument.
+pub type Ticks = i64;
+
+/// Venue-assigned order identifier. The top 16 bits are the instrument
+/// index within its venue (so a cancel finds its book without a lookup), the
+/// low 48 bits a per-book sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OrderId(pub u64);
+
+impl OrderId {
+    /// Builds an id from an instrument index and a per-book sequence.
+    pub fn new(instrument: u16, seq: u64) -> Self {
+        OrderId((u64::from(instrument) << 48) | (seq & 0xFFFF_FFFF_FFFF))
+    }
+    /// The instrument index this order belongs to.
+    pub fn instrument(self) -> u16 {
+        (self.0 >> 48) as u16
+    }
+    /// The per-book sequence number.
+    pub fn seq(self) -> u64 {
+        self.0 & 0xFFFF_FFFF_FFFF
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "O{}-{}", self.instrument(), self.seq())
+    }
+}
+
+/// Venue-assigned execution identifier, unique within a venue for the life
+/// of the process (same layout as [`OrderId`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ExecId(pub u64);
+
+impl ExecId {
+    /// Builds an id from an instrument index and a per-book sequence.
+    pub fn new(instrument: u16, seq: u64) -> Self {
+        ExecId((u64::from(instrument) << 48) | (seq & 0xFFFF_FFFF_FFFF))
+    }
+}
+
+impl fmt::Display for ExecId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "E{}-{}", self.0 >> 48, self.0 & 0xFFFF_FFFF_FFFF)
+    }
+}
+
+/// Identifier of one match (trade) between two orders, shared by the maker
+/// and the taker execution reports (FIX TradeID / TrdMatchID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TradeId(pub u64);
+
+impl fmt::Display for TradeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "T{}-{}", self.0 >> 48, self.0 & 0xFFFF_FFFF_FFFF)
+    }
+}
+
+/// Interned account handle used inside a book (the venue maps account names
+/// to these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct AccountId(pub u32);
+
+/// Order side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Side {
+    /// Buy (FIX 54=1).
+    Buy,
+    /// Sell (FIX 54=2).
+    Sell,
+}
+
+impl Side {
+    /// The other side.
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+}
+
+/// Order type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OrdType {
+    /// Limit order (FIX 40=2).
+    Limit,
+    /// Market order (FIX 40=1); never rests.
+    Market,
+}
+
+/// Time in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TimeInForce {
+    /// Rests until the end of the trading day, then expires (FIX 59=0).
+    Day,
+    /// Rests across days until canceled (FIX 59=1).
+    Gtc,
+    /// Immediate or cancel: fill what crosses now, cancel the rest (59=3).
+    Ioc,
+    /// Fill or kill: fill all of it now or none of it (59=4).
+    Fok,
+}
+
+/// Which side of a trade an order was on, for fee calculation
+/// (FIX LastLiquidityInd 851: 1 added, 2 removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Liquidity {
+    /// The resting order (maker).
+    Added,
+    /// The incoming order (taker).
+    Removed,
+}
+
+/// Self-trade prevention mode, chosen per account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StpMode {
+    /// Cancel the resting order of the same account and keep matching.
+    CancelResting,
+    /// Cancel the rest of the incoming order.
+    CancelIncoming,
+    /// Cancel both the resting order and the rest of the incoming order.
+    CancelBoth,
+}
+
+/// Converts a Decimal price into ticks of `tick`. Returns `None` when the
+/// price is not an exact multiple of the tick or does not fit.
+pub fn ticks_from_price(price: Decimal, tick: Decimal) -> Option<Ticks> {
+    if tick <= Decimal::ZERO {
+        return None;
+    }
+    let q = price.checked_div(tick)?;
+    if q.fract() != Decimal::ZERO {
+        return None;
+    }
+    i64::try_from(q.mantissa() / 10i128.pow(q.scale())).ok()
+}
+
+/// Converts ticks back into a Decimal price.
+pub fn price_from_ticks(ticks: Ticks, tick: Decimal) -> Decimal {
+    (Decimal::from(ticks) * tick).normalize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn ids_pack_instrument_and_sequence() {
+        let id = OrderId::new(7, 123_456);
+        assert_eq!(id.instrument(), 7);
+        assert_eq!(id.seq(), 123_456);
+        assert_eq!(id.to_string(), "O7-123456");
+    }
+
+    #[test]
+    fn price_tick_round_trip() {
+        assert_eq!(ticks_from_price(dec!(190.00), dec!(0.01)), Some(19_000));
+        assert_eq!(ticks_from_price(dec!(190.005), dec!(0.01)), None);
+        assert_eq!(ticks_from_price(dec!(4500.25), dec!(0.25)), Some(18_001));
+        assert_eq!(price_from_ticks(19_000, dec!(0.01)), dec!(190));
+        assert_eq!(ticks_from_price(dec!(1), dec!(0)), None);
+    }
+}

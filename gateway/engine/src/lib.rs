@@ -2,4 +2,6 @@
 //! the tokio TCP/TLS transport.
 #![forbid(unsafe_code)]
 
+pub mod codec;
 pub mod store;
+pub mod transport;

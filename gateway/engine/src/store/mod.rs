@@ -34,7 +34,11 @@ impl SessionKey {
 
 impl std::fmt::Display for SessionKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}->{}", self.begin_string, self.sender_comp_id, self.target_comp_id)?;
+        write!(
+            f,
+            "{}:{}->{}",
+            self.begin_string, self.sender_comp_id, self.target_comp_id
+        )?;
         if let Some(q) = &self.qualifier {
             write!(f, ":{q}")?;
         }
@@ -64,7 +68,11 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error("store file {path} is corrupt at byte {offset}: {reason}")]
-    Corrupt { path: String, offset: u64, reason: String },
+    Corrupt {
+        path: String,
+        offset: u64,
+        reason: String,
+    },
     #[error("PostgreSQL store error: {0}")]
     Postgres(String),
 }
@@ -99,5 +107,9 @@ pub trait StoreFactory: Send + Sync {
     async fn open(&self, key: &SessionKey) -> Result<Box<dyn MessageStore>, StoreError>;
 }
 
+mod file;
 mod memory;
+mod postgres;
+pub use file::{session_dir_name, FileStore, FileStoreFactory, FsyncPolicy, MAX_MESSAGE_LEN};
 pub use memory::{MemoryStore, MemoryStoreFactory};
+pub use postgres::{PostgresStore, PostgresStoreFactory};

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod instruments;
+pub mod market;
 pub mod market_state;
 pub mod matching;
 pub mod scenario;

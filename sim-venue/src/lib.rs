@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod clearing;
 pub mod instruments;
 pub mod market;
 pub mod market_state;

@@ -1,0 +1,512 @@
+//! Clearing: one record per side of every trade, with trade date,
+//! settlement date, fees, account and contra, as structs and as CSV.
+//!
+//! Settlement is T+1 business days for US equities and options, skipping
+//! weekends and the NYSE holidays of 2026 and 2027 ([`NYSE_HOLIDAYS`];
+//! other years skip weekends only). Futures settle daily: their record
+//! carries the daily settlement price and the variation margin against
+//! the trade price, and the settlement date is the next business day.
+//! Trade dates are New York calendar dates.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
+use chrono_tz::America::New_York;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+use crate::instruments::AssetClass;
+use crate::types::{Liquidity, Nanos, OrderId, Qty, Side, TradeId};
+
+/// NYSE full-day holidays, 2026 and 2027.
+pub const NYSE_HOLIDAYS: [(i32, u32, u32); 20] = [
+    (2026, 1, 1),
+    (2026, 1, 19),
+    (2026, 2, 16),
+    (2026, 4, 3),
+    (2026, 5, 25),
+    (2026, 6, 19),
+    (2026, 7, 3),
+    (2026, 9, 7),
+    (2026, 11, 26),
+    (2026, 12, 25),
+    (2027, 1, 1),
+    (2027, 1, 18),
+    (2027, 2, 15),
+    (2027, 3, 26),
+    (2027, 5, 31),
+    (2027, 6, 18),
+    (2027, 7, 5),
+    (2027, 9, 6),
+    (2027, 11, 25),
+    (2027, 12, 24),
+];
+
+/// True on weekdays that are not NYSE holidays.
+pub fn is_business_day(d: NaiveDate) -> bool {
+    if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+        return false;
+    }
+    !NYSE_HOLIDAYS.contains(&(d.year(), d.month(), d.day()))
+}
+
+/// `d` plus `n` business days (n = 0 returns `d`).
+pub fn add_business_days(d: NaiveDate, n: u32) -> NaiveDate {
+    let mut d = d;
+    let mut left = n;
+    while left > 0 {
+        d = d.succ_opt().unwrap_or(d);
+        if is_business_day(d) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// The New York calendar date of a UTC time.
+pub fn trade_date(now: Nanos) -> NaiveDate {
+    let secs = (now / 1_000_000_000) as i64;
+    New_York
+        .timestamp_opt(secs, 0)
+        .single()
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// Settlement date for a trade date and asset class (T+1 for all here;
+/// futures use it as the date their variation margin moves).
+pub fn settlement_date(trade_date: NaiveDate, _class: AssetClass) -> NaiveDate {
+    add_business_days(trade_date, 1)
+}
+
+/// Maker/taker fees per unit (share or contract). Negative is a rebate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeSchedule {
+    /// Per unit for adding liquidity.
+    pub maker: Decimal,
+    /// Per unit for removing liquidity.
+    pub taker: Decimal,
+}
+
+impl Default for FeeSchedule {
+    fn default() -> Self {
+        // Typical US equity venue: 0.20 mil rebate, 0.30 mil fee per share.
+        FeeSchedule {
+            maker: Decimal::new(-20, 4),
+            taker: Decimal::new(30, 4),
+        }
+    }
+}
+
+impl FeeSchedule {
+    /// Fee for a fill, rounded half away from zero to 4 decimals.
+    pub fn fee(&self, liquidity: Liquidity, qty: Qty) -> Decimal {
+        let rate = match liquidity {
+            Liquidity::Added => self.maker,
+            Liquidity::Removed => self.taker,
+        };
+        (rate * Decimal::from(qty))
+            .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+    }
+}
+
+/// One side of one trade, as recorded when it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fill {
+    /// Match id.
+    pub trade_id: TradeId,
+    /// Engine time.
+    pub timestamp: Nanos,
+    /// Symbol.
+    pub symbol: String,
+    /// Asset class.
+    pub asset_class: AssetClass,
+    /// Contract multiplier.
+    pub multiplier: Decimal,
+    /// Currency.
+    pub currency: String,
+    /// Side of this record.
+    pub side: Side,
+    /// Quantity.
+    pub qty: Qty,
+    /// Price.
+    pub price: Decimal,
+    /// Maker or taker.
+    pub liquidity: Liquidity,
+    /// Account of this side.
+    pub account: String,
+    /// Account of the other side.
+    pub contra_account: String,
+    /// Order of this side.
+    pub order_id: OrderId,
+    /// Order of the other side.
+    pub contra_order_id: OrderId,
+}
+
+/// A clearing record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClearingRecord {
+    /// Match id.
+    pub trade_id: String,
+    /// New York trade date.
+    pub trade_date: NaiveDate,
+    /// Settlement date.
+    pub settlement_date: NaiveDate,
+    /// Venue CompID.
+    pub venue: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Asset class.
+    pub asset_class: AssetClass,
+    /// BUY or SELL.
+    pub side: Side,
+    /// Quantity.
+    pub qty: Qty,
+    /// Price.
+    pub price: Decimal,
+    /// qty * price * multiplier.
+    pub gross_amount: Decimal,
+    /// Currency.
+    pub currency: String,
+    /// Maker or taker.
+    pub liquidity: Liquidity,
+    /// Fee (negative: rebate).
+    pub fee: Decimal,
+    /// Account.
+    pub account: String,
+    /// Contra account.
+    pub contra_account: String,
+    /// Order id.
+    pub order_id: String,
+    /// Contra order id.
+    pub contra_order_id: String,
+    /// Futures: daily settlement price.
+    pub settlement_price: Option<Decimal>,
+    /// Futures: (settlement - price) * qty * multiplier, signed by side.
+    pub variation_margin: Option<Decimal>,
+    /// Trade time, UTC nanoseconds.
+    pub timestamp: Nanos,
+}
+
+/// The trades of one venue since the last clearing.
+#[derive(Debug, Clone, Default)]
+pub struct ClearingLedger {
+    fills: Vec<Fill>,
+    settlement_prices: BTreeMap<String, Decimal>,
+}
+
+impl ClearingLedger {
+    /// Records one side of a trade.
+    pub fn record(&mut self, fill: Fill) {
+        self.fills.push(fill);
+    }
+
+    /// Number of recorded fills (two per trade).
+    pub fn len(&self) -> usize {
+        self.fills.len()
+    }
+
+    /// True when nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.fills.is_empty()
+    }
+
+    /// Sets the daily settlement price of a futures symbol. Without one,
+    /// the last trade price of the symbol is used.
+    pub fn set_settlement_price(&mut self, symbol: &str, price: Decimal) {
+        self.settlement_prices.insert(symbol.to_string(), price);
+    }
+
+    /// The clearing records of everything recorded, in trade order, each
+    /// trade's buy side first.
+    pub fn records(&self, venue: &str, fees: &FeeSchedule) -> Vec<ClearingRecord> {
+        let mut last_px: BTreeMap<&str, Decimal> = BTreeMap::new();
+        for f in &self.fills {
+            last_px.insert(&f.symbol, f.price);
+        }
+        let mut fills: Vec<&Fill> = self.fills.iter().collect();
+        fills.sort_by_key(|f| (f.trade_id, f.side != Side::Buy));
+        fills
+            .into_iter()
+            .map(|f| {
+                let td = trade_date(f.timestamp);
+                let gross = Decimal::from(f.qty) * f.price * f.multiplier;
+                let (settlement_price, variation_margin) = if f.asset_class == AssetClass::Future {
+                    let sp = self
+                        .settlement_prices
+                        .get(&f.symbol)
+                        .copied()
+                        .or_else(|| last_px.get(f.symbol.as_str()).copied())
+                        .unwrap_or(f.price);
+                    let sign = if f.side == Side::Buy {
+                        Decimal::ONE
+                    } else {
+                        Decimal::NEGATIVE_ONE
+                    };
+                    let vm = (sp - f.price) * Decimal::from(f.qty) * f.multiplier * sign;
+                    (Some(sp), Some(vm))
+                } else {
+                    (None, None)
+                };
+                ClearingRecord {
+                    trade_id: f.trade_id.to_string(),
+                    trade_date: td,
+                    settlement_date: settlement_date(td, f.asset_class),
+                    venue: venue.to_string(),
+                    symbol: f.symbol.clone(),
+                    asset_class: f.asset_class,
+                    side: f.side,
+                    qty: f.qty,
+                    price: f.price,
+                    gross_amount: gross,
+                    currency: f.currency.clone(),
+                    liquidity: f.liquidity,
+                    fee: fees.fee(f.liquidity, f.qty),
+                    account: f.account.clone(),
+                    contra_account: f.contra_account.clone(),
+                    order_id: f.order_id.to_string(),
+                    contra_order_id: f.contra_order_id.to_string(),
+                    settlement_price,
+                    variation_margin,
+                    timestamp: f.timestamp,
+                }
+            })
+            .collect()
+    }
+
+    /// Produces the records and forgets the fills (end of day).
+    pub fn take_records(&mut self, venue: &str, fees: &FeeSchedule) -> Vec<ClearingRecord> {
+        let r = self.records(venue, fees);
+        self.fills.clear();
+        self.settlement_prices.clear();
+        r
+    }
+}
+
+/// The CSV header line of [`to_csv`].
+pub const CSV_HEADER: &str = "trade_id,trade_date,settlement_date,venue,symbol,asset_class,side,qty,price,gross_amount,currency,liquidity,fee,account,contra_account,order_id,contra_order_id,settlement_price,variation_margin,timestamp_ns";
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Clearing records as CSV (header line first, `\n` line ends).
+pub fn to_csv(records: &[ClearingRecord]) -> String {
+    let mut s = String::with_capacity(64 + records.len() * 200);
+    s.push_str(CSV_HEADER);
+    s.push('\n');
+    for r in records {
+        let class = match r.asset_class {
+            AssetClass::Equity => "equity",
+            AssetClass::Option => "option",
+            AssetClass::Future => "future",
+        };
+        let side = match r.side {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        };
+        let liq = match r.liquidity {
+            Liquidity::Added => "MAKER",
+            Liquidity::Removed => "TAKER",
+        };
+        let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.trade_id,
+            r.trade_date,
+            r.settlement_date,
+            csv_field(&r.venue),
+            csv_field(&r.symbol),
+            class,
+            side,
+            r.qty,
+            r.price,
+            r.gross_amount,
+            r.currency,
+            liq,
+            r.fee,
+            csv_field(&r.account),
+            csv_field(&r.contra_account),
+            r.order_id,
+            r.contra_order_id,
+            opt(r.settlement_price),
+            opt(r.variation_margin),
+            r.timestamp
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn ny_noon(date: NaiveDate) -> Nanos {
+        let t = New_York
+            .from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap())
+            .single()
+            .unwrap();
+        t.timestamp() as u64 * 1_000_000_000
+    }
+
+    #[test]
+    fn t_plus_one_skips_weekends_and_holidays() {
+        // Plain weekday.
+        assert_eq!(add_business_days(d(2026, 3, 10), 1), d(2026, 3, 11));
+        // Friday -> Monday.
+        assert_eq!(add_business_days(d(2026, 3, 13), 1), d(2026, 3, 16));
+        // Before Good Friday 2026-04-03: Thursday -> Monday.
+        assert_eq!(add_business_days(d(2026, 4, 2), 1), d(2026, 4, 6));
+        // Before Thanksgiving 2026-11-26.
+        assert_eq!(add_business_days(d(2026, 11, 25), 1), d(2026, 11, 27));
+        // Christmas Eve 2026 (Thu) -> Christmas is a holiday -> Mon 28th.
+        assert_eq!(add_business_days(d(2026, 12, 24), 1), d(2026, 12, 28));
+        // 2026-12-31 -> 2027-01-01 holiday -> Mon 2027-01-04.
+        assert_eq!(add_business_days(d(2026, 12, 31), 1), d(2027, 1, 4));
+        // Friday 2026-07-03 is the observed holiday: Thu 2nd -> Mon 6th.
+        assert_eq!(add_business_days(d(2026, 7, 2), 1), d(2026, 7, 6));
+        // 2027: Friday 2027-06-18 holiday; Thu 17th -> Mon 21st.
+        assert_eq!(add_business_days(d(2027, 6, 17), 1), d(2027, 6, 21));
+        // 2027-12-23 Thu -> 24th holiday -> Mon 27th.
+        assert_eq!(add_business_days(d(2027, 12, 23), 1), d(2027, 12, 27));
+        // MLK 2027-01-18 Monday: Fri 15th -> Tue 19th.
+        assert_eq!(add_business_days(d(2027, 1, 15), 1), d(2027, 1, 19));
+        assert!(!is_business_day(d(2027, 3, 26)));
+        assert!(is_business_day(d(2027, 3, 25)));
+        assert_eq!(NYSE_HOLIDAYS.len(), 20);
+        for (y, m, dd) in NYSE_HOLIDAYS {
+            assert!(!is_business_day(d(y, m, dd)));
+        }
+    }
+
+    #[test]
+    fn trade_date_is_new_york_date() {
+        // 2026-03-11 02:00 UTC is still March 10 in New York.
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 3, 11, 2, 0, 0)
+            .unwrap()
+            .timestamp() as u64
+            * 1_000_000_000;
+        assert_eq!(trade_date(t), d(2026, 3, 10));
+    }
+
+    #[test]
+    fn fees_maker_rebate_taker_fee() {
+        let f = FeeSchedule::default();
+        assert_eq!(f.fee(Liquidity::Added, 100), dec!(-0.20));
+        assert_eq!(f.fee(Liquidity::Removed, 100), dec!(0.30));
+    }
+
+    fn fill(side: Side, class: AssetClass, px: Decimal, liq: Liquidity, date: NaiveDate) -> Fill {
+        Fill {
+            trade_id: TradeId(7),
+            timestamp: ny_noon(date),
+            symbol: if class == AssetClass::Future {
+                "ESZ6"
+            } else {
+                "AAPL"
+            }
+            .into(),
+            asset_class: class,
+            multiplier: if class == AssetClass::Future {
+                dec!(50)
+            } else {
+                dec!(1)
+            },
+            currency: "USD".into(),
+            side,
+            qty: 10,
+            price: px,
+            liquidity: liq,
+            account: if side == Side::Buy { "ACC1" } else { "ACC2" }.into(),
+            contra_account: if side == Side::Buy { "ACC2" } else { "ACC1" }.into(),
+            order_id: OrderId::new(0, 1),
+            contra_order_id: OrderId::new(0, 2),
+        }
+    }
+
+    #[test]
+    fn records_and_csv() {
+        let mut l = ClearingLedger::default();
+        let day = d(2026, 4, 2);
+        l.record(fill(
+            Side::Sell,
+            AssetClass::Equity,
+            dec!(190.01),
+            Liquidity::Added,
+            day,
+        ));
+        l.record(fill(
+            Side::Buy,
+            AssetClass::Equity,
+            dec!(190.01),
+            Liquidity::Removed,
+            day,
+        ));
+        let r = l.records("SIMX", &FeeSchedule::default());
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].side, Side::Buy);
+        assert_eq!(r[0].trade_date, day);
+        assert_eq!(r[0].settlement_date, d(2026, 4, 6));
+        assert_eq!(r[0].gross_amount, dec!(1900.10));
+        assert_eq!(r[0].fee, dec!(0.03));
+        assert_eq!(r[1].fee, dec!(-0.02));
+        assert_eq!(r[0].contra_account, "ACC2");
+        let csv = to_csv(&r);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], CSV_HEADER);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].starts_with("T0-7,2026-04-02,2026-04-06,SIMX,AAPL,equity,BUY,10,190.01,1900.10,USD,TAKER,0.0300,ACC1,ACC2,O0-1,O0-2,,,"), "{}", lines[1]);
+        assert_eq!(lines[1].split(',').count(), CSV_HEADER.split(',').count());
+        assert_eq!(l.take_records("SIMX", &FeeSchedule::default()).len(), 2);
+        assert!(l.is_empty());
+    }
+
+    #[test]
+    fn futures_carry_settlement_price_and_variation_margin() {
+        let mut l = ClearingLedger::default();
+        let day = d(2026, 3, 10);
+        l.record(fill(
+            Side::Buy,
+            AssetClass::Future,
+            dec!(5600.00),
+            Liquidity::Removed,
+            day,
+        ));
+        l.record(fill(
+            Side::Sell,
+            AssetClass::Future,
+            dec!(5600.00),
+            Liquidity::Added,
+            day,
+        ));
+        l.set_settlement_price("ESZ6", dec!(5610.25));
+        let r = l.records("SIMX", &FeeSchedule::default());
+        assert_eq!(r[0].settlement_price, Some(dec!(5610.25)));
+        assert_eq!(r[0].variation_margin, Some(dec!(5125.00)));
+        assert_eq!(r[1].variation_margin, Some(dec!(-5125.00)));
+        assert!(to_csv(&r)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains(",5610.25,5125.00,"));
+    }
+
+    #[test]
+    fn csv_quotes_awkward_fields() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

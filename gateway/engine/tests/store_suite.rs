@@ -712,6 +712,7 @@ mod file_only {
             }
         }
         let status = child.wait().expect("reap the writer");
+        eprintln!("writer killed after {last_acked} acknowledged messages");
         assert!(
             killed,
             "writer ended by itself ({status}) after {last_acked} acks"

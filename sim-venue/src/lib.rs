@@ -9,6 +9,7 @@
 pub mod clearing;
 pub mod instruments;
 pub mod market;
+pub mod market_data;
 pub mod market_state;
 pub mod matching;
 pub mod scenario;

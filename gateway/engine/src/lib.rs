@@ -3,5 +3,6 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod schedule;
 pub mod store;
 pub mod transport;

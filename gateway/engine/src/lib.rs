@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod ratelimit;
 pub mod schedule;
 pub mod store;
 pub mod transport;

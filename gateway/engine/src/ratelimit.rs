@@ -192,15 +192,16 @@ struct DisplayDuration(Duration);
 
 impl fmt::Display for DisplayDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let nanos = self.0.as_nanos();
-        if nanos % 1_000_000_000 == 0 {
-            write!(f, "{}s", nanos / 1_000_000_000)
-        } else if nanos % 1_000_000 == 0 {
-            write!(f, "{}ms", nanos / 1_000_000)
-        } else if nanos % 1_000 == 0 {
-            write!(f, "{}us", nanos / 1_000)
+        let d = self.0;
+        let sub = d.subsec_nanos();
+        if sub == 0 {
+            write!(f, "{}s", d.as_secs())
+        } else if sub == d.subsec_millis() * 1_000_000 {
+            write!(f, "{}ms", d.as_millis())
+        } else if sub == d.subsec_micros() * 1_000 {
+            write!(f, "{}us", d.as_micros())
         } else {
-            write!(f, "{nanos}ns")
+            write!(f, "{}ns", d.as_nanos())
         }
     }
 }

@@ -813,3 +813,227 @@ mod postgres_only {
         }
     }
 }
+
+/// The file and PostgreSQL stores against the reference: random histories
+/// of calls, reopens included, must leave both in the same state.
+mod model {
+    use super::*;
+    use fix_engine::store::MemoryStore;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Save(u64, Vec<u8>),
+        SetSender(u64),
+        SetTarget(u64),
+        Get(u64, u64),
+        Reset,
+        Reopen,
+        Flush,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (1u64..24, prop::collection::vec(any::<u8>(), 0..48))
+                .prop_map(|(seq, m)| Op::Save(seq, m)),
+            2 => (0u64..30).prop_map(Op::SetSender),
+            2 => (0u64..30).prop_map(Op::SetTarget),
+            2 => (0u64..30, 0u64..30).prop_map(|(b, e)| Op::Get(b, e)),
+            1 => Just(Op::Reset),
+            2 => Just(Op::Reopen),
+            1 => Just(Op::Flush),
+        ]
+    }
+
+    fn fail(e: StoreError) -> TestCaseError {
+        TestCaseError::fail(e.to_string())
+    }
+
+    async fn same_as_reference(
+        factory: &dyn StoreFactory,
+        key: &SessionKey,
+        ops: &[Op],
+    ) -> Result<(), TestCaseError> {
+        let mut reference = MemoryStore::new();
+        let mut store = factory.open(key).await.map_err(fail)?;
+        for (i, op) in ops.iter().enumerate() {
+            let now = t0() + chrono::Duration::seconds(i as i64);
+            match op {
+                Op::Save(seq, m) => {
+                    reference.save_sent(*seq, m).await.map_err(fail)?;
+                    store.save_sent(*seq, m).await.map_err(fail)?;
+                }
+                Op::SetSender(n) => {
+                    reference.set_next_sender_seq(*n).await.map_err(fail)?;
+                    store.set_next_sender_seq(*n).await.map_err(fail)?;
+                }
+                Op::SetTarget(n) => {
+                    reference.set_next_target_seq(*n).await.map_err(fail)?;
+                    store.set_next_target_seq(*n).await.map_err(fail)?;
+                }
+                Op::Get(b, e) => {
+                    let want = reference.get_sent(*b, *e).await.map_err(fail)?;
+                    let got = store.get_sent(*b, *e).await.map_err(fail)?;
+                    prop_assert_eq!(got, want, "get_sent({}, {}) at op {}", b, e, i);
+                }
+                Op::Reset => {
+                    reference.reset(now).await.map_err(fail)?;
+                    store.reset(now).await.map_err(fail)?;
+                }
+                Op::Reopen => {
+                    drop(store);
+                    store = factory.open(key).await.map_err(fail)?;
+                }
+                Op::Flush => store.flush().await.map_err(fail)?,
+            }
+            let want = reference.load(now).await.map_err(fail)?;
+            let got = store.load(now).await.map_err(fail)?;
+            prop_assert_eq!(got, want, "state after op {} {:?}", i, op);
+        }
+        drop(store);
+        let mut store = factory.open(key).await.map_err(fail)?;
+        let want = reference.get_sent(0, u64::MAX).await.map_err(fail)?;
+        prop_assert_eq!(
+            all_sent(&mut store).await,
+            want,
+            "messages after a final reopen"
+        );
+        Ok(())
+    }
+
+    fn histories() -> impl Strategy<Value = Vec<Op>> {
+        prop::collection::vec(op(), 1..40)
+    }
+
+    #[test]
+    fn file_store_matches_the_reference() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut runner = TestRunner::new(Config {
+            cases: 200,
+            ..Config::default()
+        });
+        runner
+            .run(&histories(), |ops| {
+                let dir = tempfile::tempdir().unwrap();
+                let factory = FileStoreFactory::new(dir.path(), FsyncPolicy::Never);
+                rt.block_on(same_as_reference(&factory, &key(1), &ops))
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn postgres_store_matches_the_reference() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let factory = rt.block_on(pg_connect(&unique_schema()));
+        let next_session = AtomicU64::new(0);
+        let mut runner = TestRunner::new(Config {
+            cases: 40,
+            ..Config::default()
+        });
+        runner
+            .run(&histories(), |ops| {
+                // A session per case: cases share the schema.
+                let k = key(next_session.fetch_add(1, Ordering::Relaxed) as usize);
+                rt.block_on(same_as_reference(&factory, &k, &ops))
+            })
+            .unwrap();
+        rt.block_on(drop_schema(&factory));
+    }
+}
+
+/// Cutting the file store's log at any byte, as a crash can, leaves a log
+/// that recovers to the state after some prefix of the calls.
+mod file_prefixes {
+    use super::*;
+    use fix_engine::store::MemoryStore;
+
+    type Snapshot = (SeqState, Vec<(u64, Vec<u8>)>);
+
+    async fn snapshot(store: &mut dyn MessageStore) -> Snapshot {
+        (
+            store.load(t0()).await.unwrap(),
+            store.get_sent(0, u64::MAX).await.unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn every_prefix_of_the_log_recovers_to_a_prefix_of_the_history() {
+        let k = key(1);
+        let dir = tempfile::tempdir().unwrap();
+        let factory = FileStoreFactory::new(dir.path(), FsyncPolicy::Never);
+        let path = dir.path().join(session_dir_name(&k)).join("messages.log");
+        let mut store = factory.open(&k).await.unwrap();
+        let mut reference = MemoryStore::new();
+        store.load(t0()).await.unwrap();
+        reference.load(t0()).await.unwrap();
+        // (log length, state) after each call, starting with the header.
+        let mut history = vec![(
+            std::fs::metadata(&path).unwrap().len(),
+            snapshot(&mut reference).await,
+        )];
+        for i in 1..=32u64 {
+            match i % 4 {
+                0 | 1 => {
+                    let m = msg("prefix", i, (i as usize * 37) % 300);
+                    store.save_sent(i, &m).await.unwrap();
+                    reference.save_sent(i, &m).await.unwrap();
+                }
+                2 => {
+                    store.set_next_target_seq(i).await.unwrap();
+                    reference.set_next_target_seq(i).await.unwrap();
+                }
+                _ => {
+                    store.set_next_sender_seq(i + 5).await.unwrap();
+                    reference.set_next_sender_seq(i + 5).await.unwrap();
+                }
+            }
+            history.push((
+                std::fs::metadata(&path).unwrap().len(),
+                snapshot(&mut reference).await,
+            ));
+        }
+        drop(store);
+        let full = std::fs::read(&path).unwrap();
+        assert_eq!(full.len() as u64, history.last().unwrap().0);
+
+        let cut_dir = tempfile::tempdir().unwrap();
+        let cut_factory = FileStoreFactory::new(cut_dir.path(), FsyncPolicy::Never);
+        let cut_path = cut_dir
+            .path()
+            .join(session_dir_name(&k))
+            .join("messages.log");
+        std::fs::create_dir_all(cut_path.parent().unwrap()).unwrap();
+        for cut in 0..=full.len() {
+            std::fs::write(&cut_path, &full[..cut]).unwrap();
+            let opened = cut_factory.open(&k).await;
+            if (cut as u64) < history[0].0 {
+                // The header is written whole (to a temporary file, then
+                // renamed), so a cut header is damage, not a torn write.
+                assert!(
+                    matches!(opened, Err(StoreError::Corrupt { .. })),
+                    "cut at {cut}"
+                );
+                continue;
+            }
+            let mut store = opened.unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+            let (end, want) = history
+                .iter()
+                .rev()
+                .find(|(end, _)| *end <= cut as u64)
+                .unwrap();
+            assert_eq!(&snapshot(store.as_mut()).await, want, "cut at {cut}");
+            assert_eq!(
+                std::fs::metadata(&cut_path).unwrap().len(),
+                *end,
+                "cut at {cut}: truncated"
+            );
+        }
+    }
+}

@@ -174,8 +174,17 @@ impl Schedule {
     /// `None` for [`Schedule::AlwaysOn`], which has no windows.
     pub fn window_at(&self, now: DateTime<Utc>) -> Option<SessionWindow> {
         let today = self.local_date(now)?;
-        self.windows(days_before(today, 9), days_after(today, 1))
-            .find(|w| w.contains(now))
+        // Windows are ordered and never overlap, so only the latest one
+        // starting at or before `now` can contain it. Walk back from
+        // tomorrow (a local date can start a window a little earlier in UTC
+        // than `now`'s date suggests) over at most a week and a gap.
+        days_after(today, 1)
+            .iter_days()
+            .rev()
+            .take(11)
+            .filter_map(|d| self.window_starting_on(d))
+            .find(|w| w.start <= now)
+            .filter(|w| w.contains(now))
     }
 
     /// The start of the window containing `now`: the instant the current
@@ -209,9 +218,15 @@ impl Schedule {
     /// always on.
     pub fn next_end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let today = self.local_date(now)?;
-        self.windows(days_before(today, 9), days_after(today, 9))
-            .map(|w| w.end)
-            .find(|&end| end > now)
+        // In session: the current window's end. Out of session every window
+        // that started has ended, so it is the end of the next one.
+        match self.window_at(now) {
+            Some(w) => Some(w.end),
+            None => self
+                .windows(days_before(today, 1), days_after(today, 9))
+                .find(|w| w.start > now)
+                .map(|w| w.end),
+        }
     }
 
     /// The time zone of the schedule; `None` when always on.
@@ -980,10 +995,26 @@ mod tests {
             ),
         ];
         for s in &schedules {
+            let all: Vec<_> = s
+                .windows(
+                    NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+                    NaiveDate::from_ymd_opt(2027, 1, 10).unwrap(),
+                )
+                .collect();
+            assert!(all.len() > 50, "{s}");
+            for pair in all.windows(2) {
+                assert!(pair[0].end <= pair[1].start, "{s}: {pair:?} overlap");
+            }
             let mut now = utc("2026-01-01T00:00:00Z");
             let mut last_start = None;
             while now < utc("2027-01-01T00:00:00Z") {
                 let w = s.window_at(now);
+                // The same answer as a plain scan of every nearby window.
+                let today = s.local_date(now).unwrap();
+                let scanned = s
+                    .windows(days_before(today, 9), days_after(today, 9))
+                    .find(|w| w.contains(now));
+                assert_eq!(w, scanned, "{s} at {now}");
                 assert_eq!(s.is_in_session(now), w.is_some(), "{s} at {now}");
                 let next_start = s.next_start(now).unwrap();
                 let next_end = s.next_end(now).unwrap();

@@ -43,7 +43,8 @@ use x509_parser::extensions::GeneralName;
 /// `urn:fix:compid:CLIENT1` binds the certificate to `CLIENT1`.
 pub const COMP_ID_URI_PREFIX: &str = "urn:fix:compid:";
 
-/// Which TLS protocol versions a config offers or accepts.
+/// Which TLS protocol versions a config offers or accepts. In a config
+/// file: `versions = "1.2+1.3"` (the default), `"1.3"` or `"1.2"`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 pub enum TlsVersions {
     /// TLS 1.2 and TLS 1.3 (the default; 1.3 is preferred when both sides

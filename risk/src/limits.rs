@@ -1,0 +1,134 @@
+//! Limits compiled for the hot path, and the rolling order-rate window.
+//!
+//! Owns [`LevelLimits`]: a [`crate::config::Limits`] turned into dense
+//! tables indexed by instrument and sector, so a check is an array load,
+//! not a map lookup. Owns [`RateWindow`]: the timestamps of the orders
+//! accepted in the last second, in a ring sized by the limit (so it never
+//! grows after construction).
+
+use std::collections::VecDeque;
+
+use indexmap::{IndexMap, IndexSet};
+use rust_decimal::Decimal;
+
+use crate::config::{ExposureLimit, Limits};
+use crate::types::{Instrument, Nanos, Sector, Symbol};
+
+/// Limits of one level, in dense form.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LevelLimits {
+    /// See [`Limits::max_order_qty`].
+    pub max_order_qty: Option<i64>,
+    /// See [`Limits::max_order_notional`].
+    pub max_order_notional: Option<Decimal>,
+    /// See [`Limits::collar_pct`].
+    pub collar_pct: Option<Decimal>,
+    /// See [`Limits::collar_abs`].
+    pub collar_abs: Option<Decimal>,
+    /// See [`Limits::daily_notional`].
+    pub daily_notional: Option<Decimal>,
+    /// See [`Limits::orders_per_second`].
+    pub orders_per_second: Option<u32>,
+    /// See [`Limits::credit_limit`].
+    pub credit_limit: Option<Decimal>,
+    /// Position limit per instrument index (explicit or the default).
+    pub position: Vec<Option<i64>>,
+    /// See [`Limits::gross_exposure`].
+    pub gross: Option<Decimal>,
+    /// See [`Limits::net_exposure`].
+    pub net: Option<Decimal>,
+    /// Per sector index.
+    pub sectors: Vec<ExposureLimit>,
+    /// Per asset class index.
+    pub classes: [ExposureLimit; 4],
+    /// See [`Limits::var_limit`].
+    pub var_limit: Option<Decimal>,
+}
+
+impl LevelLimits {
+    /// Compile `l` against the instrument and sector tables.
+    pub fn compile(
+        l: &Limits,
+        instruments: &IndexMap<Symbol, Instrument>,
+        sectors: &IndexSet<Sector>,
+    ) -> LevelLimits {
+        let position = instruments
+            .keys()
+            .map(|s| l.position_limits.get(s).copied().or(l.max_position))
+            .collect();
+        let sectors_v = sectors
+            .iter()
+            .map(|s| l.sectors.get(s).copied().unwrap_or_default())
+            .collect();
+        let mut classes = [ExposureLimit::default(); 4];
+        for (c, e) in &l.asset_classes {
+            classes[c.index()] = *e;
+        }
+        LevelLimits {
+            max_order_qty: l.max_order_qty,
+            max_order_notional: l.max_order_notional,
+            collar_pct: l.collar_pct,
+            collar_abs: l.collar_abs,
+            daily_notional: l.daily_notional,
+            orders_per_second: l.orders_per_second,
+            credit_limit: l.credit_limit,
+            position,
+            gross: l.gross_exposure,
+            net: l.net_exposure,
+            sectors: sectors_v,
+            classes,
+            var_limit: l.var_limit,
+        }
+    }
+}
+
+/// Timestamps of recently accepted orders, at most `limit` of them.
+#[derive(Clone, Debug, Default)]
+pub struct RateWindow {
+    times: VecDeque<Nanos>,
+}
+
+impl RateWindow {
+    /// A window for `limit` orders per second.
+    pub fn new(limit: Option<u32>) -> RateWindow {
+        RateWindow {
+            times: VecDeque::with_capacity(limit.unwrap_or(0) as usize + 1),
+        }
+    }
+
+    /// Orders in the second before `now` plus one, after dropping old ones.
+    pub fn count_with_one_more(&mut self, now: Nanos) -> u32 {
+        let cutoff = now.0 - Nanos::SECOND;
+        while self.times.front().is_some_and(|t| t.0 <= cutoff) {
+            self.times.pop_front();
+        }
+        self.times.len() as u32 + 1
+    }
+
+    /// Record an accepted order (keeps at most `limit` entries).
+    pub fn record(&mut self, now: Nanos, limit: Option<u32>) {
+        let Some(limit) = limit else { return };
+        if self.times.len() >= limit as usize {
+            self.times.pop_front();
+        }
+        self.times.push_back(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_window_counts_the_last_second() {
+        let mut w = RateWindow::new(Some(3));
+        for i in 0..3 {
+            assert_eq!(w.count_with_one_more(Nanos(i)), i as u32 + 1);
+            w.record(Nanos(i), Some(3));
+        }
+        assert_eq!(w.count_with_one_more(Nanos(999_999_999)), 4);
+        // At exactly one second after the first, it has left the window.
+        assert_eq!(w.count_with_one_more(Nanos(Nanos::SECOND)), 3);
+        assert_eq!(w.count_with_one_more(Nanos(Nanos::SECOND + 2)), 1);
+    }
+}

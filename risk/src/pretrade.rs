@@ -1,0 +1,891 @@
+//! The pre-trade check: [`RiskEngine::pre_trade`].
+//!
+//! Owns the order of the checks and the reduce-to-fit search. Checks run
+//! cheapest and most absolute first: trading states, lists, order type
+//! and venue, price and size validity, session, halts, circuit breakers
+//! and LULD, short sales (locate, hard-to-borrow, Rule 201), duplicates,
+//! order rate, price collars, pattern day trading and wash sales; then the
+//! size-related limits (order quantity and notional, daily notional,
+//! credit and buying power, position, exposure, intraday margin), which
+//! an account configured to `reduce` may satisfy with a smaller order.
+//!
+//! A violation that an operator override covers is recorded (in the
+//! decision and as an event) and the checks go on. The accept path
+//! allocates nothing: aggregates are read, not rebuilt, and the accepted
+//! order is recorded in tables sized at start.
+
+use rust_decimal::Decimal;
+
+use crate::book::{Contribution, Position};
+use crate::calendar;
+use crate::compliance::pdt;
+use crate::config::{AccountType, CollarReference, OnBreach, PdtRegime, WashSaleMode};
+use crate::decision::{
+    AcceptFlags, Decision, ExposureKind, Overridden, Session, TradingState, Violation,
+};
+use crate::engine::{
+    update_position, InstrumentEntry, Level, OpenOrder, RecentOrder, RiskEngine, RECENT_CAP,
+};
+use crate::events::RiskEvent;
+use crate::types::{AssetClass, DeskId, Nanos, OrdType, OrderRequest, Qty, Side};
+
+/// True if the order only shrinks the position towards zero, counting the
+/// open orders on the same side.
+pub(crate) fn reduces_risk(pos: &Position, side: Side, qty: i64) -> bool {
+    match side {
+        Side::Buy => pos.qty < 0 && pos.open_buy + qty <= -pos.qty,
+        Side::Sell => pos.qty > 0 && pos.open_sell + qty <= pos.qty,
+        Side::SellShort => false,
+    }
+}
+
+impl RiskEngine {
+    /// Check an order before it goes to market. On acceptance (possibly
+    /// reduced) the order is recorded as open at the accepted quantity,
+    /// so that the next check sees it; the OMS reports its later life
+    /// with [`RiskEngine::on_open_order_change`] and
+    /// [`RiskEngine::on_fill`].
+    pub fn pre_trade(&mut self, now: Nanos, req: &OrderRequest) -> Decision {
+        self.roll(now);
+        let Some(ai) = self.accounts.get_index_of(&req.account) else {
+            return Decision::Reject(Violation::UnknownAccount {
+                account: req.account,
+            });
+        };
+        let Some(ii) = self.instruments.get_index_of(&req.symbol) else {
+            return Decision::Reject(Violation::UnknownInstrument { symbol: req.symbol });
+        };
+        self.instruments[ii]
+            .market
+            .on_time(req.symbol, now, &mut self.events);
+        let desk_id = self.desk_id(ai);
+        let mark = self.events.len();
+        let mut overridden: Option<Overridden> = None;
+        let mut flags = AcceptFlags::default();
+
+        macro_rules! gate {
+            ($check:expr) => {
+                if let Some(v) = $check {
+                    match self
+                        .overrides
+                        .find(now, v.rule(), req.account, desk_id, req.cl_ord_id)
+                    {
+                        Some(id) => {
+                            overridden.get_or_insert(Overridden {
+                                override_id: id,
+                                violation: v,
+                            });
+                            self.events.push_back(RiskEvent::OverrideUsed {
+                                id,
+                                cl_ord_id: req.cl_ord_id,
+                                violation: v,
+                            });
+                        }
+                        None => {
+                            self.events.truncate(mark);
+                            return Decision::Reject(v);
+                        }
+                    }
+                }
+            };
+        }
+
+        gate!(self.check_states(ai, ii, req));
+        gate!(self.check_static(ai, ii, req));
+        let Some(px) = self.order_price(&self.instruments[ii], req) else {
+            self.events.truncate(mark);
+            return Decision::Reject(Violation::MissingPrice {
+                ord_type: req.ord_type,
+            });
+        };
+        gate!(self.check_session(ii, req, now));
+        gate!(self.check_market_state(ii, req, now));
+        let short_qty = self.short_qty(ai, ii, req);
+        if short_qty > 0 {
+            flags.short_sale = true;
+            gate!(self.check_short_sale(ai, ii, req, short_qty));
+        }
+        gate!(self.check_duplicates(req, now));
+        gate!(self.check_rate(ai, now));
+        gate!(self.check_collar(ai, ii, req));
+        gate!(self.check_pdt(ai, ii, req));
+        let wash = self.check_wash_sale(ai, ii, req, px, now);
+        if let Some((v, block)) = wash {
+            flags.possible_wash_sale = true;
+            if block {
+                gate!(Some(v));
+            }
+        }
+
+        // Size-related limits, with reduce-to-fit.
+        let q = req.qty.0;
+        let mut waived = [None; 4];
+        let mut n_waived = 0usize;
+        let first = self.size_check(now, ai, ii, req, q, px, desk_id, &mut |id, v| {
+            if n_waived < waived.len() {
+                waived[n_waived] = Some((id, v));
+                n_waived += 1;
+            }
+        });
+        let decision_qty = match first {
+            None => q,
+            Some(v) => {
+                let reducible =
+                    self.accounts[ai].settings.on_breach == OnBreach::Reduce && v.is_size_related();
+                match reducible
+                    .then(|| self.largest_fit(now, ai, ii, req, px, desk_id))
+                    .flatten()
+                {
+                    Some(fit) => fit,
+                    None => {
+                        self.events.truncate(mark);
+                        return Decision::Reject(v);
+                    }
+                }
+            }
+        };
+        if decision_qty == q {
+            for (id, v) in waived.iter().flatten() {
+                overridden.get_or_insert(Overridden {
+                    override_id: *id,
+                    violation: *v,
+                });
+                self.events.push_back(RiskEvent::OverrideUsed {
+                    id: *id,
+                    cl_ord_id: req.cl_ord_id,
+                    violation: *v,
+                });
+            }
+        }
+        self.accept(now, ai, ii, req, decision_qty, px, short_qty, mark);
+        if decision_qty == q {
+            Decision::Accept { flags, overridden }
+        } else {
+            // Re-run at the original size only to name the limit.
+            let violation = first.unwrap_or(Violation::MaxOrderQty {
+                qty: req.qty,
+                limit: Qty(decision_qty),
+            });
+            Decision::Reduce {
+                qty: Qty(decision_qty),
+                requested: req.qty,
+                violation,
+                flags,
+            }
+        }
+    }
+
+    pub(crate) fn desk_id(&self, ai: usize) -> DeskId {
+        self.accounts[ai].desk_id
+    }
+
+    fn reference_price(&self, e: &InstrumentEntry) -> Option<Decimal> {
+        let m = &e.market;
+        let r = match self.cfg.checks.collar_reference {
+            CollarReference::Last => m.last.or_else(|| m.mid()),
+            CollarReference::Mid => m.mid().or(m.last),
+        };
+        r.or(m.prior_close)
+    }
+
+    /// Price used to value the order: its limit, else the stop, else the
+    /// reference (market orders).
+    fn order_price(&self, e: &InstrumentEntry, req: &OrderRequest) -> Option<Decimal> {
+        let reference = self
+            .reference_price(e)
+            .or((!e.mark.is_zero()).then_some(e.mark));
+        match req.ord_type {
+            OrdType::Limit | OrdType::StopLimit => req.price,
+            OrdType::Stop => req.stop_price.or(reference),
+            OrdType::Market => reference,
+        }
+        .filter(|p| *p > Decimal::ZERO)
+    }
+
+    fn check_states(&self, ai: usize, ii: usize, req: &OrderRequest) -> Option<Violation> {
+        let acc = &self.accounts[ai];
+        let desk = &self.desks[acc.desk];
+        for l in [&self.firm, desk, &acc.level] {
+            match l.effective {
+                TradingState::Active => {}
+                TradingState::Halted => {
+                    return Some(Violation::TradingState {
+                        scope: l.scope,
+                        state: l.effective,
+                    })
+                }
+                TradingState::Reducing => {
+                    if !reduces_risk(&acc.positions[ii], req.side, req.qty.0) {
+                        return Some(Violation::TradingState {
+                            scope: l.scope,
+                            state: l.effective,
+                        });
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn check_static(&self, ai: usize, ii: usize, req: &OrderRequest) -> Option<Violation> {
+        let e = &self.instruments[ii];
+        let s = &self.accounts[ai].settings;
+        if e.restricted {
+            return Some(Violation::RestrictedList { symbol: req.symbol });
+        }
+        if s.ord_type_mask & req.ord_type.bit() == 0 {
+            return Some(Violation::OrderType {
+                ord_type: req.ord_type,
+                account: req.account,
+            });
+        }
+        if !s.venues.is_empty() && !s.venues.contains(&req.venue) {
+            return Some(Violation::Venue {
+                venue: req.venue,
+                account: req.account,
+            });
+        }
+        let needs_limit = matches!(req.ord_type, OrdType::Limit | OrdType::StopLimit);
+        let needs_stop = matches!(req.ord_type, OrdType::Stop | OrdType::StopLimit);
+        if (needs_limit && req.price.is_none()) || (needs_stop && req.stop_price.is_none()) {
+            return Some(Violation::MissingPrice {
+                ord_type: req.ord_type,
+            });
+        }
+        for p in [req.price, req.stop_price].into_iter().flatten() {
+            if p <= Decimal::ZERO || !(p % e.spec.tick).is_zero() {
+                return Some(Violation::TickSize {
+                    price: p,
+                    tick: e.spec.tick,
+                });
+            }
+        }
+        if req.qty.0 <= 0 || req.qty.0 % e.spec.lot != 0 {
+            return Some(Violation::LotSize {
+                qty: req.qty,
+                lot: e.spec.lot,
+            });
+        }
+        None
+    }
+
+    fn check_session(&self, ii: usize, req: &OrderRequest, now: Nanos) -> Option<Violation> {
+        let e = &self.instruments[ii];
+        let session = calendar::session_for(
+            e.spec.asset_class,
+            &self.cfg.hours.option,
+            &self.cfg.hours.future,
+            &self.day,
+            now,
+        );
+        match session {
+            Session::Regular => None,
+            Session::PreMarket | Session::AfterHours if req.extended_hours => None,
+            s => Some(Violation::MarketHours {
+                session: s,
+                extended_hours: req.extended_hours,
+            }),
+        }
+    }
+
+    fn check_market_state(&self, ii: usize, req: &OrderRequest, now: Nanos) -> Option<Violation> {
+        let e = &self.instruments[ii];
+        if let Some(reason) = e.market.halted(now) {
+            return Some(Violation::Halt {
+                symbol: req.symbol,
+                reason,
+            });
+        }
+        let class = e.spec.asset_class;
+        if class != AssetClass::Future {
+            if let Some((level, decline_pct)) = self.market_wide.halted(now) {
+                return Some(Violation::CircuitBreaker { level, decline_pct });
+            }
+        }
+        if class.is_us_equity_like() {
+            if let (Some(price), Some((lower, upper))) =
+                (req.price, e.market.luld_bands(e.spec.tier, &self.day, now))
+            {
+                if req.side == Side::Buy && price > upper {
+                    return Some(Violation::Luld {
+                        symbol: req.symbol,
+                        side: req.side,
+                        price,
+                        band: upper,
+                    });
+                }
+                if req.side.is_sell() && price < lower {
+                    return Some(Violation::Luld {
+                        symbol: req.symbol,
+                        side: req.side,
+                        price,
+                        band: lower,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// Quantity of the order that is a short sale: all of a SellShort, and
+    /// the part of a Sell beyond the long not already being sold.
+    fn short_qty(&self, ai: usize, ii: usize, req: &OrderRequest) -> i64 {
+        let pos = &self.accounts[ai].positions[ii];
+        match req.side {
+            Side::Buy => 0,
+            Side::SellShort => req.qty.0,
+            Side::Sell => (req.qty.0 - (pos.qty - pos.open_sell).max(0)).max(0),
+        }
+    }
+
+    fn check_short_sale(
+        &self,
+        ai: usize,
+        ii: usize,
+        req: &OrderRequest,
+        short_qty: i64,
+    ) -> Option<Violation> {
+        let e = &self.instruments[ii];
+        let inferred = req.side == Side::Sell;
+        if e.htb {
+            let ok = req.locate.is_some_and(|id| {
+                self.locates.iter().any(|l| {
+                    l.id == id
+                        && l.account == req.account
+                        && l.symbol == req.symbol
+                        && l.remaining >= short_qty
+                })
+            });
+            if !ok {
+                return Some(Violation::HardToBorrow { symbol: req.symbol });
+            }
+        } else if req.locate.is_none() {
+            return Some(Violation::LocateRequired {
+                symbol: req.symbol,
+                short_qty: Qty(short_qty),
+                inferred,
+            });
+        }
+        let _ = ai;
+        if e.market.ssr_active(self.day.date) {
+            let best_bid = e.market.bid.or(e.market.last).unwrap_or(Decimal::ZERO);
+            let ok = match (req.ord_type, req.price) {
+                (OrdType::Limit | OrdType::StopLimit, Some(p)) => {
+                    p > best_bid && best_bid > Decimal::ZERO
+                }
+                _ => false,
+            };
+            if !ok {
+                let price = if req.ord_type == OrdType::Market {
+                    None
+                } else {
+                    req.price
+                };
+                return Some(Violation::ShortSaleRestriction {
+                    symbol: req.symbol,
+                    price,
+                    best_bid,
+                });
+            }
+        }
+        None
+    }
+
+    fn check_duplicates(&self, req: &OrderRequest, now: Nanos) -> Option<Violation> {
+        if self.seen.contains(&(req.account, req.cl_ord_id))
+            || self.open.contains_key(&(req.account, req.cl_ord_id))
+        {
+            return Some(Violation::DuplicateClOrdId {
+                cl_ord_id: req.cl_ord_id,
+            });
+        }
+        let window_ms = self.cfg.checks.duplicate_window_ms;
+        let window = window_ms * 1_000_000;
+        for r in self.recent.iter().rev() {
+            let age = now.0 - r.at.0;
+            if age >= window {
+                break;
+            }
+            if r.account == req.account
+                && r.symbol == req.symbol
+                && r.side == req.side
+                && r.qty == req.qty
+                && r.price == req.price
+            {
+                return Some(Violation::DuplicateOrder {
+                    since_ms: age / 1_000_000,
+                    window_ms,
+                });
+            }
+        }
+        None
+    }
+
+    fn check_rate(&mut self, ai: usize, now: Nanos) -> Option<Violation> {
+        let desk = self.accounts[ai].desk;
+        let check = |l: &mut Level| {
+            let limit = l.limits.orders_per_second?;
+            let count = l.rate.count_with_one_more(now);
+            (count > limit).then_some(Violation::OrderRate {
+                scope: l.scope,
+                count,
+                limit,
+            })
+        };
+        if let Some(v) = check(&mut self.accounts[ai].level) {
+            return Some(v);
+        }
+        if let Some(v) = check(&mut self.desks[desk]) {
+            return Some(v);
+        }
+        check(&mut self.firm)
+    }
+
+    fn check_collar(&self, ai: usize, ii: usize, req: &OrderRequest) -> Option<Violation> {
+        let price = req.price?;
+        let e = &self.instruments[ii];
+        let reference = self.reference_price(e)?;
+        if reference <= Decimal::ZERO {
+            return None;
+        }
+        let deviation = (price - reference).abs();
+        let acc = &self.accounts[ai];
+        for l in [&acc.level, &self.desks[acc.desk], &self.firm] {
+            if let Some(limit_pct) = l.limits.collar_pct {
+                let deviation_pct = deviation * Decimal::ONE_HUNDRED / reference;
+                if deviation_pct > limit_pct {
+                    return Some(Violation::PriceCollarPercent {
+                        price,
+                        reference,
+                        deviation_pct,
+                        limit_pct,
+                    });
+                }
+            }
+            if let Some(limit) = l.limits.collar_abs {
+                if deviation > limit {
+                    return Some(Violation::PriceCollarAbsolute {
+                        price,
+                        reference,
+                        deviation,
+                        limit,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    fn check_pdt(&self, ai: usize, ii: usize, req: &OrderRequest) -> Option<Violation> {
+        let acc = &self.accounts[ai];
+        if acc.settings.pdt_regime != PdtRegime::Legacy
+            || acc.settings.account_type != AccountType::Margin
+        {
+            return None;
+        }
+        if !pdt::is_day_trade(&acc.positions[ii], req.side) {
+            return None;
+        }
+        pdt::legacy_check(
+            &acc.pdt,
+            self.pdt_window_start,
+            acc.level.agg.equity(),
+            self.cfg.checks.pdt_min_equity,
+        )
+    }
+
+    /// Possible wash sale: (violation, block?).
+    fn check_wash_sale(
+        &self,
+        ai: usize,
+        ii: usize,
+        req: &OrderRequest,
+        px: Decimal,
+        now: Nanos,
+    ) -> Option<(Violation, bool)> {
+        let e = &self.instruments[ii];
+        let key = e.wash_key?;
+        let acc = &self.accounts[ai];
+        let block = acc.settings.wash_sales == WashSaleMode::Block;
+        let symbol = self
+            .instruments
+            .get_index(key)
+            .map(|(s, _)| *s)
+            .unwrap_or(req.symbol);
+        if req.side == Side::Buy {
+            let shares = if e.spec.asset_class == AssetClass::Option {
+                (Decimal::from(req.qty.0) * e.spec.multiplier)
+                    .trunc()
+                    .mantissa() as i64
+            } else {
+                req.qty.0
+            };
+            let loss = acc.wash.pending_loss(now, key, shares)?;
+            return Some((
+                Violation::WashSale {
+                    symbol,
+                    disallowed_loss: loss,
+                },
+                block,
+            ));
+        }
+        let pos = &acc.positions[ii];
+        let avg = pos.avg_price(e.spec.multiplier)?;
+        let sold = req.qty.0.min(pos.qty.max(0));
+        let held_after = pos.qty - sold;
+        if sold > 0 && px < avg && held_after > 0 && acc.wash.recent_purchases(now, key) > 0 {
+            let matched = held_after
+                .min(sold)
+                .min(acc.wash.recent_purchases(now, key));
+            let loss = (avg - px) * Decimal::from(matched);
+            return Some((
+                Violation::WashSale {
+                    symbol,
+                    disallowed_loss: loss,
+                },
+                block,
+            ));
+        }
+        None
+    }
+
+    /// The size-related limits at quantity `q`; waived violations are
+    /// reported to `waive` and skipped.
+    #[allow(clippy::too_many_arguments)]
+    fn size_check(
+        &self,
+        now: Nanos,
+        ai: usize,
+        ii: usize,
+        req: &OrderRequest,
+        q: i64,
+        px: Decimal,
+        desk_id: DeskId,
+        waive: &mut dyn FnMut(u64, Violation),
+    ) -> Option<Violation> {
+        let acc = &self.accounts[ai];
+        let e = &self.instruments[ii];
+        let pos = &acc.positions[ii];
+        let mult = e.spec.multiplier;
+        let notional = Decimal::from(q) * px * mult;
+        let unit_old = e.unit();
+        let unit = if e.mark.is_zero() {
+            px * mult
+        } else {
+            unit_old
+        };
+        let mut after = *pos;
+        if req.side == Side::Buy {
+            after.open_buy += q;
+        } else {
+            after.open_sell += q;
+        }
+        let old = Contribution::of(pos, unit_old);
+        let new = Contribution::of(&after, unit);
+
+        macro_rules! limit {
+            ($breach:expr, $v:expr) => {
+                if $breach {
+                    let v = $v;
+                    match self
+                        .overrides
+                        .find(now, v.rule(), req.account, desk_id, req.cl_ord_id)
+                    {
+                        Some(id) => waive(id, v),
+                        None => return Some(v),
+                    }
+                }
+            };
+        }
+
+        for l in [&acc.level, &self.desks[acc.desk], &self.firm] {
+            let lim = &l.limits;
+            let scope = l.scope;
+            if let Some(m) = lim.max_order_qty {
+                limit!(
+                    q > m,
+                    Violation::MaxOrderQty {
+                        qty: Qty(q),
+                        limit: Qty(m)
+                    }
+                );
+            }
+            if let Some(m) = lim.max_order_notional {
+                limit!(
+                    notional > m,
+                    Violation::MaxOrderNotional { notional, limit: m }
+                );
+            }
+            if let Some(m) = lim.daily_notional {
+                let t = l.daily_notional + notional;
+                limit!(
+                    t > m,
+                    Violation::DailyNotional {
+                        scope,
+                        notional: t,
+                        limit: m
+                    }
+                );
+            }
+            let agg = &l.agg;
+            let increases = new.gross > old.gross;
+            let gross = agg.total.gross - old.gross + new.gross;
+            if let Some(m) = lim.credit_limit {
+                limit!(
+                    increases && gross > m,
+                    Violation::CreditLimit {
+                        scope,
+                        used: gross,
+                        limit: m
+                    }
+                );
+            }
+            if let Some(Some(m)) = lim.position.get(ii) {
+                let (lq, sq) = agg.proj[ii];
+                let before = lq.abs().max(sq.abs());
+                let lq2 = lq - old.long_q + new.long_q;
+                let sq2 = sq - old.short_q + new.short_q;
+                let projected = lq2.abs().max(sq2.abs());
+                limit!(
+                    projected > *m && projected > before,
+                    Violation::PositionLimit {
+                        scope,
+                        symbol: req.symbol,
+                        projected: Qty(projected),
+                        limit: Qty(*m)
+                    }
+                );
+            }
+            if let Some(m) = lim.gross {
+                limit!(
+                    increases && gross > m,
+                    Violation::Exposure {
+                        scope,
+                        kind: ExposureKind::Gross,
+                        projected: gross,
+                        limit: m
+                    }
+                );
+            }
+            if let Some(m) = lim.net {
+                let before = agg.total.net_abs();
+                let hi = agg.total.net_hi - old.net_hi + new.net_hi;
+                let lo = agg.total.net_lo - old.net_lo + new.net_lo;
+                let net = hi.abs().max(lo.abs());
+                limit!(
+                    net > m && net > before,
+                    Violation::Exposure {
+                        scope,
+                        kind: ExposureKind::Net,
+                        projected: net,
+                        limit: m
+                    }
+                );
+            }
+            if let (Some(sl), Some(sb)) = (lim.sectors.get(e.sector), agg.sectors.get(e.sector)) {
+                let sector = self.sectors.get_index(e.sector).copied();
+                if let (Some(m), Some(sector)) = (sl.gross, sector) {
+                    let g = sb.gross - old.gross + new.gross;
+                    limit!(
+                        increases && g > m,
+                        Violation::SectorExposure {
+                            scope,
+                            sector,
+                            kind: ExposureKind::Gross,
+                            projected: g,
+                            limit: m
+                        }
+                    );
+                }
+                if let (Some(m), Some(sector)) = (sl.net, sector) {
+                    let before = sb.net_abs();
+                    let hi = sb.net_hi - old.net_hi + new.net_hi;
+                    let lo = sb.net_lo - old.net_lo + new.net_lo;
+                    let n = hi.abs().max(lo.abs());
+                    limit!(
+                        n > m && n > before,
+                        Violation::SectorExposure {
+                            scope,
+                            sector,
+                            kind: ExposureKind::Net,
+                            projected: n,
+                            limit: m
+                        }
+                    );
+                }
+            }
+            let cl = &lim.classes[e.class];
+            let cb = &agg.classes[e.class];
+            let class = e.spec.asset_class;
+            if let Some(m) = cl.gross {
+                let g = cb.gross - old.gross + new.gross;
+                limit!(
+                    increases && g > m,
+                    Violation::AssetClassExposure {
+                        scope,
+                        class,
+                        kind: ExposureKind::Gross,
+                        projected: g,
+                        limit: m
+                    }
+                );
+            }
+            if let Some(m) = cl.net {
+                let before = cb.net_abs();
+                let hi = cb.net_hi - old.net_hi + new.net_hi;
+                let lo = cb.net_lo - old.net_lo + new.net_lo;
+                let n = hi.abs().max(lo.abs());
+                limit!(
+                    n > m && n > before,
+                    Violation::AssetClassExposure {
+                        scope,
+                        class,
+                        kind: ExposureKind::Net,
+                        projected: n,
+                        limit: m
+                    }
+                );
+            }
+        }
+
+        // Account buying power: projected gross at the initial margin rate
+        // must stay within equity (cash plus market value).
+        let a = &acc.level.agg;
+        if new.gross > old.gross {
+            let rate = acc.settings.initial_margin;
+            let equity = a.equity();
+            let gross_after = a.total.gross - old.gross + new.gross;
+            limit!(
+                gross_after * rate > equity,
+                Violation::BuyingPower {
+                    account: req.account,
+                    required: ((new.gross - old.gross) * rate).round_dp(2),
+                    available: (equity - a.total.gross * rate).round_dp(2),
+                }
+            );
+        }
+        if acc.settings.pdt_regime == PdtRegime::IntradayMargin {
+            let after_qty = pos.qty + req.side.sign() * q;
+            let pos_gross_after =
+                a.pos_gross - old.pos_gross + (Decimal::from(after_qty) * unit).abs();
+            if pos_gross_after > a.pos_gross {
+                if let Some(v) = pdt::intraday_margin_check(
+                    pos_gross_after,
+                    acc.settings.maintenance_margin,
+                    a.equity(),
+                ) {
+                    limit!(true, v);
+                }
+            }
+        }
+        None
+    }
+
+    /// Largest multiple of the lot below the requested quantity that passes
+    /// every size-related limit.
+    fn largest_fit(
+        &self,
+        now: Nanos,
+        ai: usize,
+        ii: usize,
+        req: &OrderRequest,
+        px: Decimal,
+        desk_id: DeskId,
+    ) -> Option<i64> {
+        let lot = self.instruments[ii].spec.lot;
+        let fits = |k: i64| {
+            self.size_check(now, ai, ii, req, k * lot, px, desk_id, &mut |_, _| {})
+                .is_none()
+        };
+        let (mut lo, mut hi) = (0i64, req.qty.0 / lot - 1);
+        if hi < 1 {
+            return None;
+        }
+        // Invariant: lo fits (0 trivially), everything above hi is unknown.
+        while lo < hi {
+            let mid = lo + (hi - lo + 1) / 2;
+            if fits(mid) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        (lo >= 1 && fits(lo)).then_some(lo * lot)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn accept(
+        &mut self,
+        now: Nanos,
+        ai: usize,
+        ii: usize,
+        req: &OrderRequest,
+        q: i64,
+        px: Decimal,
+        short_qty: i64,
+        mark: usize,
+    ) {
+        let notional = Decimal::from(q) * px * self.instruments[ii].spec.multiplier;
+        self.seen.insert((req.account, req.cl_ord_id));
+        if self.recent.len() >= RECENT_CAP {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(RecentOrder {
+            at: now,
+            account: req.account,
+            symbol: req.symbol,
+            side: req.side,
+            qty: req.qty,
+            price: req.price,
+        });
+        let desk = self.accounts[ai].desk;
+        for l in [
+            &mut self.accounts[ai].level,
+            &mut self.desks[desk],
+            &mut self.firm,
+        ] {
+            l.daily_notional += notional;
+            l.rate.record(now, l.limits.orders_per_second);
+        }
+        let mut order = *req;
+        order.qty = Qty(q);
+        self.open.insert(
+            (req.account, req.cl_ord_id),
+            OpenOrder {
+                req: order,
+                leaves: q,
+                acc: ai,
+                ins: ii,
+                filled: false,
+            },
+        );
+        update_position(self, ai, ii, |p| {
+            if req.side == Side::Buy {
+                p.open_buy += q;
+            } else {
+                p.open_sell += q;
+            }
+        });
+        if self.instruments[ii].mark.is_zero() {
+            // First valuation of an instrument with no price yet.
+            self.revalue(ii, px);
+        }
+        if short_qty > 0 && self.instruments[ii].htb {
+            if let Some(id) = req.locate {
+                if let Some(l) = self
+                    .locates
+                    .iter_mut()
+                    .find(|l| l.id == id && l.account == req.account && l.symbol == req.symbol)
+                {
+                    l.remaining -= short_qty.min(q);
+                }
+            }
+        }
+        for i in mark..self.events.len() {
+            if let Some(RiskEvent::OverrideUsed { id, .. }) = self.events.get(i) {
+                let id = *id;
+                self.overrides.used(id);
+            }
+        }
+    }
+}

@@ -296,8 +296,11 @@ mod cases {
     }
 
     pub async fn calls_before_load_behave_like_the_reference(h: &Harness) {
+        // Reading creates nothing.
         let mut s = h.open(&key(1)).await;
         assert!(all_sent(&mut s).await.is_empty());
+        assert_eq!(s.load(t0()).await.unwrap(), state(1, 1, t0()));
+        let mut s = h.open(&key(2)).await;
         s.save_sent(1, b"early").await.unwrap();
         // The reference store creates the state on the first mutation, with
         // the epoch as creation time.

@@ -177,6 +177,32 @@ impl PostgresStore {
         }
     }
 
+    /// The session row's id if the row exists, without creating it.
+    async fn existing_session_id(&mut self) -> Result<Option<i64>, StoreError> {
+        if self.session_id.is_none() {
+            let client = self.client().await?;
+            let stmt = client
+                .prepare_cached(&self.sql.find_session)
+                .await
+                .map_err(|e| pg_err("prepare session lookup", e))?;
+            let qualifier = self.key.qualifier.as_deref().unwrap_or("");
+            let row = client
+                .query_opt(
+                    &stmt,
+                    &[
+                        &self.key.begin_string,
+                        &self.key.sender_comp_id,
+                        &self.key.target_comp_id,
+                        &qualifier,
+                    ],
+                )
+                .await
+                .map_err(|e| pg_err("look up session", e))?;
+            self.session_id = row.map(|r| r.get(0));
+        }
+        Ok(self.session_id)
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
         self.pool
             .get()
@@ -254,7 +280,10 @@ impl MessageStore for PostgresStore {
         if begin > end {
             return Ok(Vec::new());
         }
-        let id = self.session_id().await?;
+        // Reading creates nothing, as in the reference store.
+        let Some(id) = self.existing_session_id().await? else {
+            return Ok(Vec::new());
+        };
         let (begin, end) = (to_db(begin)?, to_db(end)?);
         let client = self.client().await?;
         let stmt = client
@@ -299,6 +328,7 @@ struct Sql {
     schema: String,
     quoted_schema: String,
     upsert_session: String,
+    find_session: String,
     save_sent: String,
     set_sender: String,
     set_target: String,
@@ -330,6 +360,10 @@ impl Sql {
                  ON CONFLICT (begin_string, sender_comp_id, target_comp_id, qualifier) \
                  DO UPDATE SET begin_string = EXCLUDED.begin_string \
                  RETURNING id, next_sender_seq, next_target_seq, creation_time"
+            ),
+            find_session: format!(
+                "SELECT id FROM {s}.fix_sessions WHERE begin_string = $1 \
+                 AND sender_comp_id = $2 AND target_comp_id = $3 AND qualifier = $4"
             ),
             save_sent: format!(
                 "WITH saved AS (\

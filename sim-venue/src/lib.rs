@@ -14,3 +14,4 @@ pub mod market_state;
 pub mod matching;
 pub mod scenario;
 pub mod types;
+pub mod venue;

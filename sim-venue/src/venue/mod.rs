@@ -1,0 +1,1113 @@
+//! A venue: one exchange with its CompID, fee schedule, simulated latency
+//! and liquidity, owning one book per instrument, its market state, market
+//! data and clearing ledger. This is the surface a FIX layer drives.
+//!
+//! Methods come in four kinds (the shape of quinn's `Connection`):
+//! * getters (`comp_id`, `instrument`, `book`, `market_state`, ...);
+//! * `handle_*` for input: `handle_new_order`, `handle_cancel`,
+//!   `handle_replace`, `handle_timeout`, each with the current time;
+//! * mutators for operator and scenario commands (`set_session`, `halt`,
+//!   `resume`, `set_band`, `trigger_circuit_breaker`, `shock`,
+//!   `apply_action`, `end_of_day`, market data subscriptions);
+//! * `poll_*` for what the caller must do next: `poll_report` (execution
+//!   reports and cancel rejects to send), `poll_market_data`,
+//!   `poll_state_event` (35=h / 35=f to publish, sessions to drop) and
+//!   `poll_timeout` (when to call `handle_timeout` next).
+//!
+//! No method does IO or reads a clock. Replies become visible through
+//! `poll_report(now)` after the configured simulated latency.
+
+mod config;
+mod host;
+mod reports;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+pub use config::{LatencyConfig, StartSession, VenueConfig};
+pub use host::VenueHost;
+pub use reports::{
+    CancelReject, CancelRejectCause, CancelRequest, CxlRejResponseTo, ExecType, ExecutionReport,
+    NewOrderRequest, RejectReason, ReplaceRequest, Report,
+};
+
+use crate::clearing::{to_csv, ClearingLedger, ClearingRecord, FeeSchedule, Fill};
+use crate::instruments::{ConfigError, Instrument, Problem};
+use crate::market::{LiquidityProvider, LP_ACCOUNT};
+use crate::market_data::{MarketDataHub, MdMessage, MdReject, MdRequest};
+use crate::market_state::{AdmitError, Band, HaltReason, MarketState, SessionStatus, StateEvent};
+use crate::matching::{
+    CancelReason, CancelRejectReason, ExecEvent, ExecKind, NewOrder, OrdStatus, OrderBook, Outputs,
+};
+use crate::scenario::{Action, ScenarioRunner, TimedAction};
+use crate::types::{
+    price_from_ticks, ticks_from_price, AccountId, ExecId, Liquidity, Nanos, OrdType, OrderId, Qty,
+    Side, StpMode, Ticks, TimeInForce,
+};
+
+/// A price and a quantity (one side of the top of book).
+pub type PriceQty = (Decimal, Qty);
+
+/// Errors of operator commands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VenueError {
+    /// The symbol is not listed here.
+    #[error("unknown symbol {0:?}")]
+    UnknownSymbol(String),
+    /// A scenario names symbols this venue does not list.
+    #[error("scenario names unknown symbols: {0:?} (line, symbol)")]
+    ScenarioSymbols(Vec<(usize, String)>),
+}
+
+/// A market state change, with symbols, for the FIX layer to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VenueEvent {
+    /// TradingSessionStatus (35=h).
+    Session(SessionStatus),
+    /// SecurityStatus (35=f): halted or trading again.
+    SecurityStatus {
+        /// Symbol.
+        symbol: Arc<str>,
+        /// Halt reason, `None` when trading resumed.
+        halted: Option<HaltReason>,
+    },
+    /// A price band changed.
+    Band {
+        /// Symbol.
+        symbol: Arc<str>,
+        /// Lower limit.
+        lo: Decimal,
+        /// Upper limit.
+        hi: Decimal,
+    },
+    /// Market-wide circuit breaker.
+    CircuitBreaker {
+        /// Level.
+        level: u8,
+        /// Resumption time, `None` for the rest of the day.
+        until: Option<Nanos>,
+    },
+    /// Drop this FIX session (or all when `None`).
+    DropSession(Option<String>),
+}
+
+#[derive(Debug, Clone)]
+struct OrderMeta {
+    cl_ord_id: Arc<str>,
+    account: AccountId,
+    instrument: u16,
+    ord_type: OrdType,
+    tif: TimeInForce,
+    status: OrdStatus,
+    done: bool,
+}
+
+/// One simulated exchange.
+#[derive(Debug)]
+pub struct Venue {
+    config: VenueConfig,
+    instruments: Vec<Instrument>,
+    symbols: Vec<Arc<str>>,
+    index: HashMap<String, u16>,
+    books: Vec<OrderBook>,
+    state: MarketState,
+    lp: LiquidityProvider,
+    md: MarketDataHub,
+    ledger: ClearingLedger,
+    accounts: Vec<Arc<str>>,
+    account_ids: HashMap<Arc<str>, AccountId>,
+    account_stp: Vec<Option<StpMode>>,
+    orders: HashMap<OrderId, OrderMeta>,
+    cl_ord_ids: HashMap<(AccountId, Arc<str>), OrderId>,
+    reports: VecDeque<(Nanos, Report)>,
+    out: Outputs,
+    next_venue_exec: u64,
+    scenario: Option<ScenarioRunner>,
+}
+
+/// Exec ids of reports that never reached a book use this instrument slot.
+const VENUE_EXEC_SLOT: u16 = u16::MAX;
+
+impl Venue {
+    /// A venue listing `instruments`, starting at time `now`.
+    pub fn new(
+        config: VenueConfig,
+        instruments: Vec<Instrument>,
+        now: Nanos,
+    ) -> Result<Venue, ConfigError> {
+        config.validate("venue config")?;
+        if instruments.is_empty() || instruments.len() >= usize::from(VENUE_EXEC_SLOT) {
+            return Err(ConfigError {
+                file: "venue config".into(),
+                problems: vec![Problem {
+                    key: "instruments".into(),
+                    reason: format!("need 1 to 65534 instruments, got {}", instruments.len()),
+                }],
+            });
+        }
+        let n = instruments.len();
+        let symbols: Vec<Arc<str>> = instruments
+            .iter()
+            .map(|i| Arc::from(i.symbol.as_str()))
+            .collect();
+        let index = instruments
+            .iter()
+            .enumerate()
+            .map(|(i, ins)| (ins.symbol.clone(), i as u16))
+            .collect();
+        let books = (0..n).map(|i| OrderBook::new(i as u16)).collect();
+        let mut state = MarketState::new(n);
+        let lp = LiquidityProvider::new(config.liquidity.clone(), config.seed, &instruments, now);
+        let md = MarketDataHub::new(
+            &instruments
+                .iter()
+                .map(|i| (i.symbol.clone(), i.tick_size))
+                .collect::<Vec<_>>(),
+            config.max_depth,
+        );
+        let lp_name: Arc<str> = config.lp_account.as_str().into();
+        let mut v = Venue {
+            instruments,
+            symbols,
+            index,
+            books,
+            lp,
+            md,
+            ledger: ClearingLedger::default(),
+            accounts: vec![lp_name.clone()],
+            account_ids: HashMap::from([(lp_name, LP_ACCOUNT)]),
+            account_stp: vec![None],
+            orders: HashMap::new(),
+            cl_ord_ids: HashMap::new(),
+            reports: VecDeque::new(),
+            out: Outputs::default(),
+            next_venue_exec: 1,
+            scenario: None,
+            state: MarketState::new(0),
+            config,
+        };
+        if v.config.bands {
+            for i in 0..n {
+                state.set_band(
+                    i as u16,
+                    Some(Band {
+                        reference: v.instruments[i].reference_ticks(),
+                        pct: v.instruments[i].band_pct,
+                    }),
+                );
+                v.books[i].set_price_limits(state.band(i as u16).map(|b| b.limits()));
+            }
+            // Initial bands are configuration, not news.
+            while state.poll_event().is_some() {}
+        }
+        match v.config.start_session {
+            StartSession::PreOpen => {}
+            StartSession::Open => state.set_session(SessionStatus::Open),
+            StartSession::Closed => state.set_session(SessionStatus::Closed),
+        }
+        v.state = state;
+        v.handle_timeout(now);
+        Ok(v)
+    }
+
+    // ----- getters -----
+
+    /// CompID.
+    pub fn comp_id(&self) -> &str {
+        &self.config.comp_id
+    }
+    /// Configuration.
+    pub fn config(&self) -> &VenueConfig {
+        &self.config
+    }
+    /// Fee schedule.
+    pub fn fees(&self) -> &FeeSchedule {
+        &self.config.fees
+    }
+    /// Listed instruments, in index order.
+    pub fn instruments(&self) -> &[Instrument] {
+        &self.instruments
+    }
+    /// One instrument by symbol.
+    pub fn instrument(&self, symbol: &str) -> Option<&Instrument> {
+        self.index
+            .get(symbol)
+            .map(|&i| &self.instruments[usize::from(i)])
+    }
+    /// The book of a symbol.
+    pub fn book(&self, symbol: &str) -> Option<&OrderBook> {
+        self.index.get(symbol).map(|&i| &self.books[usize::from(i)])
+    }
+    /// Market state.
+    pub fn market_state(&self) -> &MarketState {
+        &self.state
+    }
+    /// Current reference price of a symbol (the random walk).
+    pub fn reference_price(&self, symbol: &str) -> Option<Decimal> {
+        let &i = self.index.get(symbol)?;
+        let tick = self.instruments[usize::from(i)].tick_size;
+        Some(price_from_ticks(self.lp.reference(usize::from(i)), tick))
+    }
+    /// Best bid and ask of a symbol as (price, displayed qty).
+    pub fn top_of_book(&self, symbol: &str) -> Option<(Option<PriceQty>, Option<PriceQty>)> {
+        let &i = self.index.get(symbol)?;
+        let tick = self.instruments[usize::from(i)].tick_size;
+        let b = &self.books[usize::from(i)];
+        let f = |l: crate::matching::LevelView| (price_from_ticks(l.price, tick), l.visible_qty);
+        Some((b.best_bid().map(f), b.best_ask().map(f)))
+    }
+
+    // ----- input -----
+
+    /// A new order (35=D). The acknowledgement, fills or reject are queued
+    /// for `poll_report`; the id (or the reject) is also returned.
+    pub fn handle_new_order(
+        &mut self,
+        now: Nanos,
+        req: &NewOrderRequest,
+    ) -> Result<OrderId, RejectReason> {
+        self.handle_timeout(now);
+        match self.check_new(req) {
+            Ok((i, order)) => {
+                let cl: Arc<str> = req.cl_ord_id.as_str().into();
+                let book = &mut self.books[usize::from(i)];
+                // check_new validated everything the book guards against.
+                let id = match book.submit(&order, now, &mut self.out) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        let r = RejectReason::BadPriceField(match e {
+                            crate::matching::BookReject::ZeroQty => "zero quantity",
+                            crate::matching::BookReject::BadDisplayQty => "bad display quantity",
+                            crate::matching::BookReject::BadPrice => "bad price",
+                        });
+                        self.reject(now, req, r.clone());
+                        return Err(r);
+                    }
+                };
+                self.orders.insert(
+                    id,
+                    OrderMeta {
+                        cl_ord_id: cl.clone(),
+                        account: order.account,
+                        instrument: i,
+                        ord_type: req.ord_type,
+                        tif: req.tif,
+                        status: OrdStatus::New,
+                        done: false,
+                    },
+                );
+                self.cl_ord_ids.insert((order.account, cl), id);
+                self.process(i, now, None);
+                Ok(id)
+            }
+            Err(r) => {
+                self.reject(now, req, r.clone());
+                Err(r)
+            }
+        }
+    }
+
+    /// A cancel request (35=F). Success queues a Canceled report, failure
+    /// a cancel reject.
+    pub fn handle_cancel(
+        &mut self,
+        now: Nanos,
+        req: &CancelRequest,
+    ) -> Result<(), CancelRejectCause> {
+        self.handle_timeout(now);
+        let res = self.find_order(
+            req.order_id,
+            &req.account,
+            &req.orig_cl_ord_id,
+            &req.symbol,
+            &req.cl_ord_id,
+        );
+        let (id, acc) = match res {
+            Ok(x) => x,
+            Err((cause, id)) => {
+                self.cancel_reject(
+                    now,
+                    &req.cl_ord_id,
+                    &req.orig_cl_ord_id,
+                    &req.account,
+                    id,
+                    CxlRejResponseTo::Cancel,
+                    cause.clone(),
+                );
+                return Err(cause);
+            }
+        };
+        let i = id.instrument();
+        if let Err(e) = self.books[usize::from(i)].cancel(id, now, &mut self.out) {
+            let cause = CancelRejectCause::Book(e);
+            self.cancel_reject(
+                now,
+                &req.cl_ord_id,
+                &req.orig_cl_ord_id,
+                &req.account,
+                Some(id),
+                CxlRejResponseTo::Cancel,
+                cause.clone(),
+            );
+            return Err(cause);
+        }
+        let orig = self.rename(id, acc, &req.cl_ord_id);
+        self.process(i, now, Some((id, orig)));
+        Ok(())
+    }
+
+    /// A cancel/replace request (35=G). Success queues a Replaced report
+    /// (and fills if the new price crosses), failure a cancel reject.
+    pub fn handle_replace(
+        &mut self,
+        now: Nanos,
+        req: &ReplaceRequest,
+    ) -> Result<(), CancelRejectCause> {
+        self.handle_timeout(now);
+        let reject = |v: &mut Venue, id: Option<OrderId>, cause: CancelRejectCause| {
+            v.cancel_reject(
+                now,
+                &req.cl_ord_id,
+                &req.orig_cl_ord_id,
+                &req.account,
+                id,
+                CxlRejResponseTo::Replace,
+                cause.clone(),
+            );
+            Err(cause)
+        };
+        let (id, acc) = match self.find_order(
+            req.order_id,
+            &req.account,
+            &req.orig_cl_ord_id,
+            &req.symbol,
+            &req.cl_ord_id,
+        ) {
+            Ok(x) => x,
+            Err((cause, id)) => return reject(self, id, cause),
+        };
+        let i = id.instrument();
+        if let Err(e) = self.state.admit(i) {
+            let why = match e {
+                AdmitError::SessionNotOpen(_) => "session not open",
+                AdmitError::Halted(_) => "instrument halted",
+                AdmitError::RejectAll(_) => "venue rejects all orders",
+            };
+            return reject(
+                self,
+                Some(id),
+                CancelRejectCause::Book(CancelRejectReason::MarketClosed(why)),
+            );
+        }
+        let ins = &self.instruments[usize::from(i)];
+        let qty = match check_qty(req.qty, ins.lot_size) {
+            Ok(q) => q,
+            Err(r) => return reject(self, Some(id), CancelRejectCause::Invalid(r)),
+        };
+        let price = match req.price {
+            None => None,
+            Some(p) => match self.check_price(i, p) {
+                Ok(t) => Some(t),
+                Err(r) => return reject(self, Some(id), CancelRejectCause::Invalid(r)),
+            },
+        };
+        if let Err(e) = self.books[usize::from(i)].replace(id, price, qty, now, &mut self.out) {
+            return reject(self, Some(id), CancelRejectCause::Book(e));
+        }
+        let orig = self.rename(id, acc, &req.cl_ord_id);
+        self.process(i, now, Some((id, orig)));
+        Ok(())
+    }
+
+    /// Time passes: circuit breaker timers, due scenario actions, random
+    /// walks, band moves, liquidity refresh. Cheap when nothing is due.
+    pub fn handle_timeout(&mut self, now: Nanos) {
+        self.state.on_time(now);
+        while let Some(a) = self.scenario.as_mut().and_then(|s| s.poll_due(now)) {
+            // Symbols were checked when the scenario was loaded.
+            let _ = self.apply_action(now, &a.action);
+        }
+        if self.lp.refresh_due(now) {
+            self.lp.advance(now);
+            self.refresh_all(now);
+            self.lp.refreshed(now);
+        }
+    }
+
+    // ----- output -----
+
+    /// The next report due at `now` (after the simulated latency).
+    pub fn poll_report(&mut self, now: Nanos) -> Option<Report> {
+        match self.reports.front() {
+            Some((t, _)) if *t <= now => self.reports.pop_front().map(|(_, r)| r),
+            _ => None,
+        }
+    }
+
+    /// The next market data message due at `now`.
+    pub fn poll_market_data(&mut self, now: Nanos) -> Option<MdMessage> {
+        self.md.poll(now)
+    }
+
+    /// The next market state change to publish.
+    pub fn poll_state_event(&mut self) -> Option<VenueEvent> {
+        let e = self.state.poll_event()?;
+        let sym = |i: u16| self.symbols[usize::from(i)].clone();
+        Some(match e {
+            StateEvent::Session(s) => VenueEvent::Session(s),
+            StateEvent::Halted { instrument, reason } => VenueEvent::SecurityStatus {
+                symbol: sym(instrument),
+                halted: Some(reason),
+            },
+            StateEvent::Resumed { instrument } => VenueEvent::SecurityStatus {
+                symbol: sym(instrument),
+                halted: None,
+            },
+            StateEvent::BandChanged { instrument, lo, hi } => {
+                let t = self.instruments[usize::from(instrument)].tick_size;
+                VenueEvent::Band {
+                    symbol: sym(instrument),
+                    lo: price_from_ticks(lo, t),
+                    hi: price_from_ticks(hi, t),
+                }
+            }
+            StateEvent::CircuitBreaker { level, until } => {
+                VenueEvent::CircuitBreaker { level, until }
+            }
+            StateEvent::DropSession(s) => VenueEvent::DropSession(s),
+        })
+    }
+
+    /// When `handle_timeout` or a `poll_*` next has something to do.
+    pub fn poll_timeout(&self) -> Option<Nanos> {
+        [
+            self.lp.next_refresh(),
+            self.scenario
+                .as_ref()
+                .and_then(ScenarioRunner::poll_timeout),
+            self.state.circuit_breaker().and_then(|(_, u)| u),
+            self.reports.front().map(|(t, _)| *t),
+            self.md.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ----- market data -----
+
+    /// A market data request (35=V): snapshots are queued at once; with
+    /// `updates`, incrementals follow every change.
+    pub fn subscribe_market_data(&mut self, now: Nanos, req: &MdRequest) -> Result<(), MdReject> {
+        self.handle_timeout(now);
+        let release = self.md_release(now);
+        self.md.subscribe(req, &self.books, now, release)
+    }
+
+    /// Unsubscribe (35=V with SubscriptionRequestType 2).
+    pub fn unsubscribe_market_data(
+        &mut self,
+        subscriber: &str,
+        req_id: &str,
+    ) -> Result<(), MdReject> {
+        self.md.unsubscribe(subscriber, req_id)
+    }
+
+    /// A FIX session went away: drop its subscriptions.
+    pub fn drop_subscriber(&mut self, subscriber: &str) {
+        self.md.drop_subscriber(subscriber);
+    }
+
+    // ----- operator and scenario commands -----
+
+    /// Sets the session status. Opening refreshes the liquidity at once.
+    pub fn set_session(&mut self, now: Nanos, s: SessionStatus) {
+        self.state.set_session(s);
+        if s == SessionStatus::Open {
+            self.refresh_all(now);
+        }
+    }
+
+    /// Halts a symbol.
+    pub fn halt(&mut self, symbol: &str, reason: &str) -> Result<(), VenueError> {
+        let i = self.idx(symbol)?;
+        self.state.halt(i, reason);
+        Ok(())
+    }
+
+    /// Resumes a symbol.
+    pub fn resume(&mut self, now: Nanos, symbol: &str) -> Result<(), VenueError> {
+        let i = self.idx(symbol)?;
+        self.state.resume(i);
+        self.refresh_one(i, now);
+        Ok(())
+    }
+
+    /// Sets a symbol's band half-width (percent) around its reference.
+    pub fn set_band(&mut self, symbol: &str, pct: Decimal) -> Result<(), VenueError> {
+        let i = self.idx(symbol)?;
+        let reference = self.lp.reference(usize::from(i));
+        self.state.set_band(i, Some(Band { reference, pct }));
+        self.books[usize::from(i)].set_price_limits(self.state.band(i).map(|b| b.limits()));
+        Ok(())
+    }
+
+    /// Fires a market-wide circuit breaker.
+    pub fn trigger_circuit_breaker(&mut self, now: Nanos, level: u8) {
+        self.state.trigger_circuit_breaker(level, now);
+    }
+
+    /// Moves a symbol's reference price by `pct` percent; quotes follow.
+    pub fn shock(&mut self, now: Nanos, symbol: &str, pct: Decimal) -> Result<(), VenueError> {
+        let i = self.idx(symbol)?;
+        self.lp.shock(usize::from(i), pct.to_f64().unwrap_or(0.0));
+        self.refresh_one(i, now);
+        Ok(())
+    }
+
+    /// Sets (or clears) an account's self-trade prevention mode.
+    pub fn set_account_stp(&mut self, account: &str, mode: Option<StpMode>) {
+        if account == self.config.lp_account {
+            return;
+        }
+        let a = self.intern(account);
+        self.account_stp[a.0 as usize] = mode;
+    }
+
+    /// Applies one scenario action.
+    pub fn apply_action(&mut self, now: Nanos, action: &Action) -> Result<(), VenueError> {
+        match action {
+            Action::Session(s) => self.set_session(now, *s),
+            Action::Halt { symbol, reason } => self.halt(symbol, reason)?,
+            Action::Resume { symbol } => self.resume(now, symbol)?,
+            Action::Band { symbol, pct } => self.set_band(symbol, *pct)?,
+            Action::CircuitBreaker { level } => self.trigger_circuit_breaker(now, *level),
+            Action::Shock { symbol, pct } => self.shock(now, symbol, *pct)?,
+            Action::DropSession { comp_id } => self.state.drop_session(comp_id.clone()),
+            Action::DelayMarketData { delay } => self.state.set_market_data_delay(*delay),
+            Action::StopMarketData => self.state.set_market_data_stopped(true),
+            Action::StartMarketData => {
+                self.state.set_market_data_stopped(false);
+                let release = self.md_release(now);
+                self.md.resync(&self.books, now, release);
+            }
+            Action::RejectAll { on } => self
+                .state
+                .set_reject_all(on.then(|| "scenario: reject everything".to_string())),
+            Action::EndOfDay => self.end_of_day(now),
+        }
+        Ok(())
+    }
+
+    /// Loads a scenario whose offsets count from `start`. Every symbol it
+    /// names must be listed here.
+    pub fn load_scenario(
+        &mut self,
+        actions: Vec<TimedAction>,
+        start: Nanos,
+    ) -> Result<(), VenueError> {
+        let unknown: Vec<(usize, String)> = actions
+            .iter()
+            .filter_map(|a| match &a.action {
+                Action::Halt { symbol, .. }
+                | Action::Resume { symbol }
+                | Action::Band { symbol, .. }
+                | Action::Shock { symbol, .. } => Some((a.line, symbol.clone())),
+                _ => None,
+            })
+            .filter(|(_, s)| !self.index.contains_key(s))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(VenueError::ScenarioSymbols(unknown));
+        }
+        self.scenario = Some(ScenarioRunner::new(actions, start));
+        Ok(())
+    }
+
+    /// End of the trading day: expires DAY orders, closes the session,
+    /// forgets finished orders (ClOrdIDs may be reused the next day).
+    pub fn end_of_day(&mut self, now: Nanos) {
+        for i in 0..self.books.len() {
+            self.books[i].expire_day_orders(now, &mut self.out);
+            self.process(i as u16, now, None);
+        }
+        self.state.set_session(SessionStatus::Closed);
+        self.orders.retain(|_, m| !m.done);
+        let orders = &self.orders;
+        self.cl_ord_ids.retain(|_, id| orders.contains_key(id));
+    }
+
+    // ----- clearing -----
+
+    /// Sets a futures symbol's daily settlement price.
+    pub fn set_settlement_price(&mut self, symbol: &str, price: Decimal) -> Result<(), VenueError> {
+        self.idx(symbol)?;
+        self.ledger.set_settlement_price(symbol, price);
+        Ok(())
+    }
+
+    /// Clearing records of every trade since the last `take_clearing_records`.
+    pub fn clearing_records(&self) -> Vec<ClearingRecord> {
+        self.ledger.records(&self.config.comp_id, &self.config.fees)
+    }
+
+    /// Clearing records, then forgets them (end-of-day clearing).
+    pub fn take_clearing_records(&mut self) -> Vec<ClearingRecord> {
+        self.ledger
+            .take_records(&self.config.comp_id, &self.config.fees)
+    }
+
+    /// Clearing records as CSV.
+    pub fn clearing_csv(&self) -> String {
+        to_csv(&self.clearing_records())
+    }
+
+    // ----- internals -----
+
+    fn idx(&self, symbol: &str) -> Result<u16, VenueError> {
+        self.index
+            .get(symbol)
+            .copied()
+            .ok_or_else(|| VenueError::UnknownSymbol(symbol.to_string()))
+    }
+
+    fn intern(&mut self, account: &str) -> AccountId {
+        if let Some(&a) = self.account_ids.get(account) {
+            return a;
+        }
+        let a = AccountId(self.accounts.len() as u32);
+        let name: Arc<str> = account.into();
+        self.accounts.push(name.clone());
+        self.account_ids.insert(name, a);
+        let stp = self
+            .config
+            .account_stp
+            .get(account)
+            .copied()
+            .or(self.config.default_stp);
+        self.account_stp.push(stp);
+        a
+    }
+
+    fn md_release(&self, now: Nanos) -> Nanos {
+        now + self.config.latency.market_data_ns + self.state.market_data_delay()
+    }
+
+    fn check_price(&self, i: u16, price: Decimal) -> Result<Ticks, RejectReason> {
+        let tick = self.instruments[usize::from(i)].tick_size;
+        let t = match ticks_from_price(price, tick) {
+            Some(t) if t > 0 => t,
+            _ => return Err(RejectReason::BadTick { price, tick }),
+        };
+        if let Some(b) = self.state.band(i) {
+            let (lo, hi) = b.limits();
+            if t < lo || t > hi {
+                return Err(RejectReason::PriceOutsideBand {
+                    price,
+                    lo: price_from_ticks(lo, tick),
+                    hi: price_from_ticks(hi, tick),
+                });
+            }
+        }
+        Ok(t)
+    }
+
+    fn check_new(&mut self, req: &NewOrderRequest) -> Result<(u16, NewOrder), RejectReason> {
+        let i = *self
+            .index
+            .get(&req.symbol)
+            .ok_or_else(|| RejectReason::UnknownSymbol(req.symbol.clone()))?;
+        if req.account == self.config.lp_account {
+            return Err(RejectReason::ReservedAccount(req.account.clone()));
+        }
+        if let Some(&a) = self.account_ids.get(req.account.as_str()) {
+            if self
+                .cl_ord_ids
+                .contains_key(&(a, Arc::from(req.cl_ord_id.as_str())))
+            {
+                return Err(RejectReason::DuplicateClOrdId(req.cl_ord_id.clone()));
+            }
+        }
+        self.state.admit(i).map_err(|e| match e {
+            AdmitError::SessionNotOpen(s) => RejectReason::SessionNotOpen(s),
+            AdmitError::Halted(h) => RejectReason::Halted(h),
+            AdmitError::RejectAll(t) => RejectReason::RejectAll(t),
+        })?;
+        let lot = self.instruments[usize::from(i)].lot_size;
+        let qty = check_qty(req.qty, lot)?;
+        let display_qty = match req.display_qty {
+            None => None,
+            Some(d) => {
+                let d = check_qty(d, lot)?;
+                if d > qty {
+                    return Err(RejectReason::BadQuantity {
+                        qty: req.qty,
+                        why: "display quantity above order quantity",
+                    });
+                }
+                Some(d)
+            }
+        };
+        let price = match (req.ord_type, req.price) {
+            (OrdType::Limit, Some(p)) => self.check_price(i, p)?,
+            (OrdType::Limit, None) => {
+                return Err(RejectReason::BadPriceField("limit order without a price"))
+            }
+            (OrdType::Market, None) => 0,
+            (OrdType::Market, Some(_)) => {
+                return Err(RejectReason::BadPriceField("market order with a price"))
+            }
+        };
+        if req.ord_type == OrdType::Market && display_qty.is_some() {
+            return Err(RejectReason::BadPriceField(
+                "market order cannot be an iceberg",
+            ));
+        }
+        let account = self.intern(&req.account);
+        Ok((
+            i,
+            NewOrder {
+                account,
+                side: req.side,
+                ord_type: req.ord_type,
+                price,
+                qty,
+                display_qty,
+                tif: req.tif,
+                stp: self.account_stp[account.0 as usize],
+            },
+        ))
+    }
+
+    fn venue_exec_id(&mut self) -> ExecId {
+        let e = ExecId::new(VENUE_EXEC_SLOT, self.next_venue_exec);
+        self.next_venue_exec += 1;
+        e
+    }
+
+    fn reject(&mut self, now: Nanos, req: &NewOrderRequest, reason: RejectReason) {
+        let exec_id = self.venue_exec_id();
+        let r = ExecutionReport {
+            order_id: None,
+            cl_ord_id: req.cl_ord_id.as_str().into(),
+            orig_cl_ord_id: None,
+            exec_id,
+            exec_type: ExecType::Rejected,
+            ord_status: OrdStatus::Rejected,
+            account: req.account.as_str().into(),
+            symbol: req.symbol.as_str().into(),
+            side: req.side,
+            ord_type: req.ord_type,
+            tif: req.tif,
+            price: req.price,
+            order_qty: req.qty,
+            last_qty: 0,
+            last_px: None,
+            cum_qty: 0,
+            leaves_qty: 0,
+            avg_px: Decimal::ZERO,
+            liquidity: None,
+            trade_id: None,
+            fee: None,
+            text: Some(reason.to_string()),
+            reject_reason: Some(reason),
+            cancel_reason: None,
+            transact_time: now,
+        };
+        self.reports
+            .push_back((now + self.config.latency.order_ns, Report::Execution(r)));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn cancel_reject(
+        &mut self,
+        now: Nanos,
+        cl: &str,
+        orig: &str,
+        account: &str,
+        id: Option<OrderId>,
+        to: CxlRejResponseTo,
+        cause: CancelRejectCause,
+    ) {
+        let ord_status = id.and_then(|id| self.orders.get(&id)).map(|m| m.status);
+        let r = CancelReject {
+            cl_ord_id: cl.into(),
+            orig_cl_ord_id: orig.into(),
+            order_id: id,
+            ord_status,
+            account: account.into(),
+            response_to: to,
+            cause,
+            transact_time: now,
+        };
+        self.reports
+            .push_back((now + self.config.latency.order_ns, Report::CancelReject(r)));
+    }
+
+    /// Finds the order a cancel or replace is about.
+    #[allow(clippy::type_complexity)]
+    fn find_order(
+        &self,
+        order_id: Option<OrderId>,
+        account: &str,
+        orig: &str,
+        symbol: &str,
+        new_cl: &str,
+    ) -> Result<(OrderId, AccountId), (CancelRejectCause, Option<OrderId>)> {
+        let unknown = || {
+            (
+                CancelRejectCause::Book(CancelRejectReason::UnknownOrder),
+                None,
+            )
+        };
+        let &acc = self.account_ids.get(account).ok_or_else(unknown)?;
+        if acc == LP_ACCOUNT {
+            return Err(unknown());
+        }
+        let id = match order_id {
+            Some(id) => id,
+            None => *self
+                .cl_ord_ids
+                .get(&(acc, Arc::from(orig)))
+                .ok_or_else(unknown)?,
+        };
+        let meta = self.orders.get(&id).ok_or_else(unknown)?;
+        if meta.account != acc {
+            return Err((
+                CancelRejectCause::Book(CancelRejectReason::WrongAccount),
+                None,
+            ));
+        }
+        if self.symbols[usize::from(meta.instrument)].as_ref() != symbol {
+            return Err(unknown());
+        }
+        if meta.done {
+            return Err((
+                CancelRejectCause::Book(CancelRejectReason::TooLateToCancel(meta.status)),
+                Some(id),
+            ));
+        }
+        if self.cl_ord_ids.contains_key(&(acc, Arc::from(new_cl))) {
+            return Err((
+                CancelRejectCause::DuplicateClOrdId(new_cl.to_string()),
+                Some(id),
+            ));
+        }
+        Ok((id, acc))
+    }
+
+    /// Gives an order its new ClOrdID; returns the previous one.
+    fn rename(&mut self, id: OrderId, acc: AccountId, new_cl: &str) -> Arc<str> {
+        let new: Arc<str> = new_cl.into();
+        self.cl_ord_ids.insert((acc, new.clone()), id);
+        match self.orders.get_mut(&id) {
+            Some(m) => std::mem::replace(&mut m.cl_ord_id, new),
+            None => new,
+        }
+    }
+
+    fn refresh_all(&mut self, now: Nanos) {
+        for i in 0..self.books.len() {
+            self.refresh_one(i as u16, now);
+        }
+    }
+
+    /// Moves the band with the reference price and requotes one book.
+    fn refresh_one(&mut self, i: u16, now: Nanos) {
+        let iu = usize::from(i);
+        if self.config.bands {
+            self.state.move_band_reference(i, self.lp.reference(iu));
+            self.books[iu].set_price_limits(self.state.band(i).map(|b| b.limits()));
+        }
+        if self.state.admit(i).is_ok() {
+            self.lp.requote(iu, &mut self.books[iu], now, &mut self.out);
+            self.process(i, now, None);
+        }
+    }
+
+    /// Turns the book's output into reports, clearing fills and market
+    /// data. `replaced` names the order whose ClOrdID just changed and
+    /// its previous ClOrdID.
+    fn process(&mut self, i: u16, now: Nanos, replaced: Option<(OrderId, Arc<str>)>) {
+        let mut out = std::mem::take(&mut self.out);
+        let release = now + self.config.latency.order_ns;
+        let ins = &self.instruments[usize::from(i)];
+        let tick = ins.tick_size;
+        for e in &out.events {
+            if e.account == LP_ACCOUNT {
+                continue;
+            }
+            let Some(meta) = self.orders.get_mut(&e.order_id) else {
+                continue;
+            };
+            let status = e.ord_status();
+            meta.status = status;
+            meta.done = matches!(
+                status,
+                OrdStatus::Filled | OrdStatus::Canceled | OrdStatus::Expired
+            );
+            let orig = match (&replaced, e.kind) {
+                (
+                    Some((id, orig)),
+                    ExecKind::Replaced { .. } | ExecKind::Canceled(CancelReason::Requested),
+                ) if *id == e.order_id => Some(orig.clone()),
+                _ => None,
+            };
+            let r = build_report(
+                e,
+                meta,
+                orig,
+                &self.accounts,
+                &self.symbols,
+                tick,
+                &self.config.fees,
+            );
+            self.reports.push_back((release, Report::Execution(r)));
+        }
+        for t in &out.trades {
+            let price = price_from_ticks(t.price, tick);
+            let maker_side = t.aggressor.opposite();
+            for (side, order, contra, acc, cacc) in [
+                (
+                    Side::Buy,
+                    t.buy_order,
+                    t.sell_order,
+                    t.buy_account,
+                    t.sell_account,
+                ),
+                (
+                    Side::Sell,
+                    t.sell_order,
+                    t.buy_order,
+                    t.sell_account,
+                    t.buy_account,
+                ),
+            ] {
+                self.ledger.record(Fill {
+                    trade_id: t.trade_id,
+                    timestamp: t.timestamp,
+                    symbol: ins.symbol.clone(),
+                    asset_class: ins.asset_class(),
+                    multiplier: ins.multiplier(),
+                    currency: ins.currency.clone(),
+                    side,
+                    qty: t.qty,
+                    price,
+                    liquidity: if side == maker_side {
+                        Liquidity::Added
+                    } else {
+                        Liquidity::Removed
+                    },
+                    account: self.accounts[acc.0 as usize].to_string(),
+                    contra_account: self.accounts[cacc.0 as usize].to_string(),
+                    order_id: order,
+                    contra_order_id: contra,
+                });
+            }
+        }
+        if !out.events.is_empty() {
+            let release = self.md_release(now);
+            let stopped = self.state.market_data_stopped();
+            self.md.on_change(
+                i,
+                &self.books[usize::from(i)],
+                &out.trades,
+                now,
+                release,
+                stopped,
+            );
+        }
+        out.clear();
+        self.out = out;
+    }
+}
+
+fn check_qty(qty: Decimal, lot: u64) -> Result<Qty, RejectReason> {
+    let bad = |why| RejectReason::BadQuantity { qty, why };
+    if qty <= Decimal::ZERO {
+        return Err(bad("must be positive"));
+    }
+    if qty.fract() != Decimal::ZERO {
+        return Err(bad("must be a whole number"));
+    }
+    let q = qty.to_u64().ok_or_else(|| bad("too large"))?;
+    if q > (1 << 40) {
+        return Err(bad("too large"));
+    }
+    if q % lot.max(1) != 0 {
+        return Err(bad("not a multiple of the lot size"));
+    }
+    Ok(q)
+}
+
+fn build_report(
+    e: &ExecEvent,
+    meta: &OrderMeta,
+    orig: Option<Arc<str>>,
+    accounts: &[Arc<str>],
+    symbols: &[Arc<str>],
+    tick: Decimal,
+    fees: &FeeSchedule,
+) -> ExecutionReport {
+    let avg_px = if e.cum_qty == 0 {
+        Decimal::ZERO
+    } else {
+        (Decimal::from_i128_with_scale(e.cum_notional, 0) * tick / Decimal::from(e.cum_qty))
+            .round_dp(8)
+            .normalize()
+    };
+    let (exec_type, last_qty, last_px, liquidity, trade_id, fee, cancel_reason) = match e.kind {
+        ExecKind::New => (ExecType::New, 0, None, None, None, None, None),
+        ExecKind::Fill {
+            trade_id,
+            last_qty,
+            last_px,
+            liquidity,
+            ..
+        } => (
+            ExecType::Trade,
+            last_qty,
+            Some(price_from_ticks(last_px, tick)),
+            Some(liquidity),
+            Some(trade_id),
+            Some(fees.fee(liquidity, last_qty)),
+            None,
+        ),
+        ExecKind::Canceled(r) => (ExecType::Canceled, 0, None, None, None, None, Some(r)),
+        ExecKind::Replaced { .. } => (ExecType::Replaced, 0, None, None, None, None, None),
+        ExecKind::Expired => (ExecType::Expired, 0, None, None, None, None, None),
+    };
+    ExecutionReport {
+        order_id: Some(e.order_id),
+        cl_ord_id: meta.cl_ord_id.clone(),
+        orig_cl_ord_id: orig,
+        exec_id: e.exec_id,
+        exec_type,
+        ord_status: e.ord_status(),
+        account: accounts[e.account.0 as usize].clone(),
+        symbol: symbols[usize::from(meta.instrument)].clone(),
+        side: e.side,
+        ord_type: meta.ord_type,
+        tif: meta.tif,
+        price: e.price.map(|p| price_from_ticks(p, tick)),
+        order_qty: Decimal::from(e.order_qty),
+        last_qty,
+        last_px,
+        cum_qty: e.cum_qty,
+        leaves_qty: e.leaves_qty,
+        avg_px,
+        liquidity,
+        trade_id,
+        fee,
+        reject_reason: None,
+        text: cancel_reason.map(|r| r.text().to_string()),
+        cancel_reason,
+        transact_time: e.timestamp,
+    }
+}
+
+#[cfg(test)]
+mod tests;

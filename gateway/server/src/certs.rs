@@ -235,7 +235,7 @@ mod tests {
             cert: dir.path().join("server.pem"),
             key: dir.path().join("server-key.pem"),
             client_ca: Some(dir.path().join("ca.pem")),
-            client_cert_required: true,
+            client_cert_required: None,
             versions: tls::TlsVersions::default(),
         };
         tls::server_config(&server).unwrap();

@@ -76,8 +76,10 @@ impl TlsVersions {
 ///
 /// Without `client_ca`, clients are not asked for a certificate. With it,
 /// client certificates are verified against that CA, and required unless
-/// `client_cert_required` is false (then a client may connect without one,
-/// but one it presents must still verify).
+/// `client_cert_required = false` (then a client may connect without one,
+/// but one it presents must still verify). Relative paths are relative to
+/// the process's working directory; resolve them against the config file's
+/// directory before calling [`server_config`] if that is what you mean.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerTlsFiles {
@@ -89,9 +91,11 @@ pub struct ServerTlsFiles {
     /// chain to; enables mutual TLS.
     #[serde(default)]
     pub client_ca: Option<PathBuf>,
-    /// Whether a client must present a certificate when `client_ca` is set.
-    #[serde(default = "default_true")]
-    pub client_cert_required: bool,
+    /// Whether a client must present a certificate. Unset: required
+    /// exactly when `client_ca` is given. `Some(true)` without `client_ca`
+    /// is an error.
+    #[serde(default)]
+    pub client_cert_required: Option<bool>,
     /// Protocol versions accepted.
     #[serde(default)]
     pub versions: TlsVersions,
@@ -113,10 +117,6 @@ pub struct ClientTlsFiles {
     /// Protocol versions offered.
     #[serde(default)]
     pub versions: TlsVersions,
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// Why a TLS configuration could not be built. Every variant that concerns
@@ -220,12 +220,12 @@ pub fn server_config(files: &ServerTlsFiles) -> Result<Arc<ServerConfig>, TlsErr
             source,
         })?;
     let builder = match &files.client_ca {
-        None if files.client_cert_required => return Err(TlsError::ClientCaMissing),
+        None if files.client_cert_required == Some(true) => return Err(TlsError::ClientCaMissing),
         None => builder.with_no_client_auth(),
         Some(ca) => {
             let roots = load_roots(ca)?;
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
-            let verifier = if files.client_cert_required {
+            let verifier = if files.client_cert_required.unwrap_or(true) {
                 verifier
             } else {
                 verifier.allow_unauthenticated()
@@ -499,7 +499,7 @@ mod tests {
             cert: cert_path("server.pem"),
             key: cert_path("server-key.pem"),
             client_ca: client_ca.then(|| cert_path("ca.pem")),
-            client_cert_required: client_ca,
+            client_cert_required: None,
             versions: TlsVersions::default(),
         }
     }
@@ -679,7 +679,7 @@ mod tests {
     #[tokio::test]
     async fn optional_client_auth_accepts_both() {
         let mut files = server_files(true);
-        files.client_cert_required = false;
+        files.client_cert_required = Some(false);
         let server = server_config(&files).unwrap();
         let anonymous = client_config(&client_files(None, TlsVersions::default())).unwrap();
         let (s, c) = exchange(server.clone(), anonymous, "localhost", "CLIENT1").await;
@@ -841,7 +841,7 @@ mod tests {
         assert!(err.to_string().contains("server.pem with"), "{err}");
 
         let mut files = server_files(false);
-        files.client_cert_required = true;
+        files.client_cert_required = Some(true);
         assert!(matches!(
             server_config(&files),
             Err(TlsError::ClientCaMissing)
@@ -876,10 +876,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(w.tls.versions, TlsVersions::Tls13Only);
-        assert!(w.tls.client_cert_required);
+        assert_eq!(w.tls.client_cert_required, None);
         let err = toml::from_str::<Wrapper>("[tls]\ncert = \"a\"\nkey = \"b\"\nkye = \"c\"\n")
             .err()
             .unwrap();
         assert!(err.to_string().contains("kye"), "{err}");
+
+        // Plain TLS (no client_ca, nothing about client certificates) builds,
+        // and asks for no client certificate.
+        let plain = format!(
+            "[tls]\ncert = {:?}\nkey = {:?}\n",
+            cert_path("server.pem"),
+            cert_path("server-key.pem")
+        );
+        let w: Wrapper = toml::from_str(&plain).unwrap();
+        assert_eq!(w.tls.client_ca, None);
+        server_config(&w.tls).unwrap();
+        let with_ca = format!("{plain}client_ca = {:?}\n", cert_path("ca.pem"));
+        let w: Wrapper = toml::from_str(&with_ca).unwrap();
+        server_config(&w.tls).unwrap();
     }
 }

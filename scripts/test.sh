@@ -73,11 +73,11 @@ ensure_postgres() {
     # machines (this is a test database on a test machine).
     if ! pg_psql -d postgres -qtAc 'SELECT 1' >/dev/null 2>&1; then
         local hba
-        hba=$(as_root runuser -u postgres -- psql -qtAc 'SHOW hba_file') ||
+        hba=$(as_root runuser -u postgres -- psql -X -p "$PG_PORT" -qtAc 'SHOW hba_file') ||
             die "cannot ask PostgreSQL where pg_hba.conf is"
         echo "allowing passwordless loopback connections in $hba"
         as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
-        as_root runuser -u postgres -- psql -qtAc 'SELECT pg_reload_conf()' >/dev/null
+        as_root runuser -u postgres -- psql -X -p "$PG_PORT" -qtAc 'SELECT pg_reload_conf()' >/dev/null
         pg_psql -d postgres -qtAc 'SELECT 1' >/dev/null ||
             die "cannot connect to PostgreSQL as postgres on $PG_HOST:$PG_PORT"
     fi

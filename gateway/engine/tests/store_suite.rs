@@ -810,7 +810,10 @@ mod postgres_only {
         // Port 1 on loopback: nothing listens there.
         let url = "host=127.0.0.1 port=1 user=postgres dbname=test connect_timeout=5";
         match PostgresStoreFactory::connect(url, &unique_schema()).await {
-            Err(StoreError::Postgres(_)) => {}
+            // The reason reaches down to the socket error.
+            Err(StoreError::Postgres(reason)) => {
+                assert!(reason.contains("refused"), "{reason}")
+            }
             Err(e) => panic!("unexpected {e}"),
             Ok(_) => panic!("connected to nothing"),
         }

@@ -204,10 +204,9 @@ impl PostgresStore {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StoreError::Postgres(format!("cannot get a connection: {e}")))
+        self.pool.get().await.map_err(|e| {
+            StoreError::Postgres(format!("cannot get a connection: {}", error_chain(&e)))
+        })
     }
 
     /// Runs one typed statement that returns no rows.
@@ -391,10 +390,9 @@ impl Sql {
 /// transaction holding an advisory lock for this schema.
 async fn migrate(pool: &Pool, sql: &Sql) -> Result<(), StoreError> {
     let s = &sql.quoted_schema;
-    let mut client = pool
-        .get()
-        .await
-        .map_err(|e| StoreError::Postgres(format!("cannot connect to PostgreSQL: {e}")))?;
+    let mut client = pool.get().await.map_err(|e| {
+        StoreError::Postgres(format!("cannot connect to PostgreSQL: {}", error_chain(&e)))
+    })?;
     let tx = client
         .transaction()
         .await
@@ -456,10 +454,23 @@ fn from_db(seq: i64) -> Result<u64, StoreError> {
 fn pg_err(what: &str, e: tokio_postgres::Error) -> StoreError {
     let detail = match e.as_db_error() {
         Some(db) => db.to_string(),
-        None => match std::error::Error::source(&e) {
-            Some(source) => format!("{e}: {source}"),
-            None => e.to_string(),
-        },
+        None => error_chain(&e),
     };
     StoreError::Postgres(format!("{what}: {detail}"))
+}
+
+/// An error and its sources, `: `-separated ("error connecting to server:
+/// Connection refused").
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.ends_with(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
 }

@@ -56,7 +56,7 @@ impl Taker {
 }
 
 /// A limit order book for one instrument with price-time priority.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OrderBook {
     instrument: u16,
     store: Levels,

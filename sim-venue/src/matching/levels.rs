@@ -70,7 +70,7 @@ pub(crate) struct Level {
 }
 
 /// Storage for one book.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Levels {
     pub nodes: Vec<Node>,
     free_nodes: Vec<u32>,

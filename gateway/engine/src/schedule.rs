@@ -205,10 +205,11 @@ impl Schedule {
 
     /// The first window start strictly after `now` (when in session, the
     /// start of the next window, not of the current one). `None` when
-    /// always on.
+    /// always on. Looks two weeks ahead, enough for any window to recur
+    /// even when a DST gap swallows one.
     pub fn next_start(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let today = self.local_date(now)?;
-        self.windows(days_before(today, 1), days_after(today, 9))
+        self.windows(days_before(today, 1), days_after(today, 16))
             .map(|w| w.start)
             .find(|&start| start > now)
     }
@@ -223,7 +224,7 @@ impl Schedule {
         match self.window_at(now) {
             Some(w) => Some(w.end),
             None => self
-                .windows(days_before(today, 1), days_after(today, 9))
+                .windows(days_before(today, 1), days_after(today, 16))
                 .find(|w| w.start > now)
                 .map(|w| w.end),
         }
@@ -899,6 +900,22 @@ mod tests {
         assert_eq!(
             s.next_end(utc("2026-03-07T08:00:00Z")),
             Some(utc("2026-03-09T06:45:00Z"))
+        );
+        // Sundays only: the 8 March window does not happen, the next is a
+        // fortnight after the previous one.
+        let sundays = daily(
+            "02:15",
+            "02:45",
+            WeekdaySet::single(Weekday::Sun),
+            chrono_tz::America::New_York,
+        );
+        assert_eq!(
+            sundays.next_start(utc("2026-03-02T00:00:00Z")),
+            Some(utc("2026-03-15T06:15:00Z"))
+        );
+        assert_eq!(
+            sundays.next_end(utc("2026-03-02T00:00:00Z")),
+            Some(utc("2026-03-15T06:45:00Z"))
         );
     }
 

@@ -5,5 +5,6 @@
 pub mod codec;
 pub mod ratelimit;
 pub mod schedule;
+pub mod session;
 pub mod store;
 pub mod transport;

@@ -1,4 +1,6 @@
 //! The gateway server library behind the `fixgw` binary.
 #![forbid(unsafe_code)]
 
+pub mod acceptance;
 pub mod certs;
+pub mod validators;

@@ -154,3 +154,29 @@ pub fn checksum(bytes: &[u8]) -> u8 {
     }
     (s & 0xff) as u8
 }
+
+/// Encodes a complete message: 8, 9, 35, 34, 49, 56, 52, the extra header
+/// fields, the body, and 10.
+#[allow(clippy::too_many_arguments)]
+pub fn encode_message(
+    out: &mut Vec<u8>,
+    begin_string: &str,
+    msg_type: &str,
+    sender: &str,
+    target: &str,
+    seq: u64,
+    sending_time: &[u8],
+    extra_header: &[u8],
+    body: &[u8],
+) {
+    encode_into(
+        out,
+        begin_string,
+        msg_type,
+        &[(49, sender.as_bytes()), (56, target.as_bytes())],
+        seq,
+        sending_time,
+        extra_header,
+        body,
+    );
+}

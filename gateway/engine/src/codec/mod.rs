@@ -15,7 +15,7 @@ mod frame;
 mod message;
 pub mod time;
 
-pub use builder::{checksum, MessageBuilder};
+pub use builder::{checksum, encode_message, MessageBuilder};
 pub use frame::{FrameError, Framer};
 pub use message::{Field, Message, ParseError};
 

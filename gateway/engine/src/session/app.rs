@@ -1,0 +1,95 @@
+//! The application interface the acceptance server, the gateway and the sim
+//! venue implement. The session calls it synchronously while it handles
+//! input; an implementation must not block (hand work to another task over
+//! a channel instead), so no callback can deadlock one session against
+//! another.
+
+use crate::codec::{Message, MessageBuilder};
+use crate::store::SessionKey;
+
+/// Why an application refuses an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppReject {
+    /// BusinessMessageReject (35=j) with BusinessRejectReason (380).
+    Business {
+        reason: u32,
+        ref_tag: Option<u32>,
+        text: String,
+    },
+    /// The application does not handle this message type (380=3).
+    UnsupportedMessageType,
+    /// Session-level Reject (35=3) with SessionRejectReason (373).
+    Session {
+        reason: u32,
+        ref_tag: Option<i32>,
+        text: String,
+    },
+}
+
+/// Lifecycle notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    Connected,
+    LoggedOn {
+        reset: bool,
+    },
+    LoggedOut {
+        reason: String,
+    },
+    Disconnected {
+        reason: String,
+    },
+    /// A message was ignored (garbled, duplicate, ...), with why.
+    Ignored {
+        reason: String,
+    },
+    /// We sent a session Reject.
+    RejectSent {
+        ref_seq: Option<u64>,
+        text: String,
+    },
+    /// The peer rejected one of our messages.
+    RejectReceived {
+        ref_seq: Option<u64>,
+        text: String,
+    },
+    SequenceReset {
+        next_target: u64,
+    },
+    ResendRequested {
+        begin: u64,
+        end: u64,
+    },
+}
+
+/// What an application can do while handling a callback: send messages on
+/// this session (they are sent after the current input, in order).
+pub struct AppContext<'a> {
+    pub(crate) outbox: &'a mut Vec<MessageBuilder>,
+    pub(crate) key: &'a SessionKey,
+}
+
+impl AppContext<'_> {
+    pub fn send(&mut self, msg: MessageBuilder) {
+        self.outbox.push(msg);
+    }
+
+    pub fn session(&self) -> &SessionKey {
+        self.key
+    }
+}
+
+pub trait Application: Send {
+    /// A Logon arrived (before we answer it). Return `Err(text)` to refuse
+    /// it: the session sends a Logout with that text and disconnects. A
+    /// ResetSeqNumFlag is acted on only after this returns `Ok`.
+    fn on_logon(&mut self, _session: &SessionKey, _logon: &Message) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// An application message arrived, in sequence, validated.
+    fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject>;
+
+    /// A session event.
+    fn on_event(&mut self, _ctx: &mut AppContext<'_>, _event: &SessionEvent) {}
+}

@@ -1,0 +1,343 @@
+//! The session task: the only owner of a [`Session`], its store and its
+//! application. It moves bytes between the connection and the session,
+//! sleeps until the session's next timer, and carries out the session's
+//! actions (persist, write, load for resend, disconnect). Connections come
+//! and go (the acceptor hands them in, the initiator dials them); the
+//! session and its sequence numbers outlive them.
+
+use crate::codec::MessageBuilder;
+use crate::session::{Action, Application, Session, SessionEvent};
+use crate::store::MessageStore;
+use chrono::Utc;
+use std::pin::Pin;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::sync::{mpsc, oneshot};
+
+/// A byte stream: plain TCP or TLS.
+pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
+
+pub type BoxStream = Pin<Box<dyn Stream>>;
+
+/// A connection handed to a session task, with bytes already read from it
+/// (the acceptor reads the Logon to route the connection).
+pub struct NewConnection {
+    pub stream: BoxStream,
+    pub initial: Vec<u8>,
+    pub peer: String,
+    /// Told when this connection ends (the initiator waits on it).
+    pub closed: Option<oneshot::Sender<String>>,
+}
+
+/// Commands from the application side.
+#[derive(Debug)]
+pub enum Command {
+    Send(MessageBuilder),
+    Logout(Option<String>),
+    /// Stop the task after logging out.
+    Shutdown,
+}
+
+/// Handle to a running session task.
+#[derive(Clone, Debug)]
+pub struct SessionHandle {
+    pub key: crate::store::SessionKey,
+    pub(crate) commands: mpsc::UnboundedSender<Command>,
+    pub(crate) connections: mpsc::Sender<NewConnection>,
+    state: tokio::sync::watch::Receiver<SessionStatus>,
+}
+
+/// What a session handle can observe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionStatus {
+    pub connected: bool,
+    pub logged_on: bool,
+    pub next_sender_seq: u64,
+    pub next_target_seq: u64,
+}
+
+impl SessionHandle {
+    /// Queues an application message (never blocks).
+    pub fn send(&self, msg: MessageBuilder) -> bool {
+        self.commands.send(Command::Send(msg)).is_ok()
+    }
+
+    pub fn logout(&self, text: Option<String>) -> bool {
+        self.commands.send(Command::Logout(text)).is_ok()
+    }
+
+    pub fn shutdown(&self) -> bool {
+        self.commands.send(Command::Shutdown).is_ok()
+    }
+
+    pub fn status(&self) -> SessionStatus {
+        *self.state.borrow()
+    }
+
+    /// Waits until the status satisfies `f` (a readiness signal for tests
+    /// and operators).
+    pub async fn wait_for(&self, f: impl Fn(&SessionStatus) -> bool) -> SessionStatus {
+        let mut rx = self.state.clone();
+        loop {
+            let s = *rx.borrow_and_update();
+            if f(&s) {
+                return s;
+            }
+            if rx.changed().await.is_err() {
+                return *rx.borrow();
+            }
+        }
+    }
+}
+
+/// Starts a session task and returns its handle.
+pub fn spawn_session(
+    session: Session,
+    store: Box<dyn MessageStore>,
+    app: Box<dyn Application>,
+) -> (SessionHandle, tokio::task::JoinHandle<()>) {
+    let (ctx, crx) = mpsc::unbounded_channel();
+    let (ntx, nrx) = mpsc::channel(4);
+    let status = SessionStatus {
+        connected: false,
+        logged_on: false,
+        next_sender_seq: session.next_sender_seq(),
+        next_target_seq: session.next_target_seq(),
+    };
+    let (stx, srx) = tokio::sync::watch::channel(status);
+    let handle = SessionHandle {
+        key: session.key().clone(),
+        commands: ctx,
+        connections: ntx,
+        state: srx,
+    };
+    let task = SessionTask {
+        session,
+        store,
+        app,
+        commands: crx,
+        connections: nrx,
+        status: stx,
+    };
+    let join = tokio::spawn(task.run());
+    (handle, join)
+}
+
+struct SessionTask {
+    session: Session,
+    store: Box<dyn MessageStore>,
+    app: Box<dyn Application>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    connections: mpsc::Receiver<NewConnection>,
+    status: tokio::sync::watch::Sender<SessionStatus>,
+}
+
+struct Live {
+    reader: tokio::io::ReadHalf<BoxStream>,
+    writer: BufWriter<tokio::io::WriteHalf<BoxStream>>,
+    closed: Option<oneshot::Sender<String>>,
+}
+
+impl SessionTask {
+    async fn run(mut self) {
+        let mut live: Option<Live> = None;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut shutting_down = false;
+        loop {
+            let deadline = self.session.poll_timeout();
+            let sleep = async {
+                match deadline {
+                    Some(d) => {
+                        let wait = (d - Utc::now()).to_std().unwrap_or_default();
+                        tokio::time::sleep(wait).await
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                conn = self.connections.recv() => {
+                    let Some(conn) = conn else { break };
+                    if live.is_some() {
+                        // The old connection may have closed just before
+                        // this one arrived: look before refusing.
+                        let now = Utc::now();
+                        match tokio::time::timeout(std::time::Duration::ZERO, read_some(&mut live, &mut buf)).await {
+                            Ok(Ok(0)) | Ok(Err(_)) => {
+                                self.close(&mut live, "peer closed the connection").await;
+                                self.session.handle_disconnected(now, "peer closed the connection", self.app.as_mut());
+                                self.drive(&mut live).await;
+                            }
+                            Ok(Ok(n)) => {
+                                self.session.handle_bytes(now, &buf[..n], self.app.as_mut());
+                                self.drive(&mut live).await;
+                            }
+                            Err(_) => {}
+                        }
+                    }
+                    if live.is_some() {
+                        // Duplicate identity: the session is in use on
+                        // another connection. Refuse the newcomer.
+                        tracing::warn!(session = %self.session.key(), peer = %conn.peer,
+                            "refusing a second connection for a session that is connected");
+                        drop(conn);
+                        continue;
+                    }
+                    let (r, w) = tokio::io::split(conn.stream);
+                    live = Some(Live { reader: r, writer: BufWriter::with_capacity(64 * 1024, w), closed: conn.closed });
+                    let now = Utc::now();
+                    self.session.handle_connected(now, self.app.as_mut());
+                    if !conn.initial.is_empty() {
+                        self.session.handle_bytes(now, &conn.initial, self.app.as_mut());
+                    }
+                }
+                read = read_some(&mut live, &mut buf) => {
+                    let now = Utc::now();
+                    match read {
+                        Ok(0) | Err(_) => {
+                            let why = match read { Err(e) => e.to_string(), _ => "peer closed the connection".to_owned() };
+                            self.close(&mut live, &why).await;
+                            self.session.handle_disconnected(now, &why, self.app.as_mut());
+                        }
+                        Ok(n) => self.session.handle_bytes(now, &buf[..n], self.app.as_mut()),
+                    }
+                }
+                cmd = self.commands.recv() => {
+                    let now = Utc::now();
+                    match cmd {
+                        Some(Command::Send(m)) => {
+                            self.session.send(now, m);
+                            // Drain whatever else is queued: one write for many messages.
+                            while let Ok(Command::Send(m)) = self.commands.try_recv() {
+                                self.session.send(now, m);
+                            }
+                        }
+                        Some(Command::Logout(text)) => self.session.logout(now, text.as_deref()),
+                        Some(Command::Shutdown) | None => {
+                            shutting_down = true;
+                            if self.session.is_logged_on() {
+                                self.session.logout(now, Some("session shutting down"));
+                            } else {
+                                self.drive(&mut live).await;
+                                self.close(&mut live, "shutdown").await;
+                                break;
+                            }
+                        }
+                    }
+                }
+                () = sleep => self.session.handle_timeout(Utc::now(), self.app.as_mut()),
+            }
+            self.drive(&mut live).await;
+            if shutting_down && live.is_none() {
+                break;
+            }
+        }
+    }
+
+    /// Carries out the session's actions.
+    async fn drive(&mut self, live: &mut Option<Live>) {
+        let mut target_seq = None;
+        while let Some(action) = self.session.poll_action() {
+            match action {
+                Action::Send {
+                    seq,
+                    bytes,
+                    persist,
+                    resend,
+                } => {
+                    let stored = if persist {
+                        self.store.save_sent(seq, &bytes).await
+                    } else if !resend {
+                        self.store.set_next_sender_seq(seq + 1).await
+                    } else {
+                        Ok(())
+                    };
+                    if let Err(e) = stored {
+                        tracing::error!(session = %self.session.key(), error = %e, "store failed; disconnecting");
+                        self.close(live, "message store failure").await;
+                        self.session.handle_disconnected(
+                            Utc::now(),
+                            "message store failure",
+                            self.app.as_mut(),
+                        );
+                        continue;
+                    }
+                    if let Some(l) = live.as_mut() {
+                        if l.writer.write_all(&bytes).await.is_err() {
+                            self.close(live, "write failed").await;
+                            self.session.handle_disconnected(
+                                Utc::now(),
+                                "write failed",
+                                self.app.as_mut(),
+                            );
+                        }
+                    }
+                }
+                Action::LoadForResend { begin, end } => {
+                    let msgs = match self.store.get_sent(begin, end).await {
+                        Ok(m) => m,
+                        Err(e) => {
+                            tracing::error!(session = %self.session.key(), error = %e, "store read failed; gap-filling");
+                            Vec::new()
+                        }
+                    };
+                    self.session
+                        .handle_stored_messages(Utc::now(), msgs, self.app.as_mut());
+                }
+                Action::ResetStore => {
+                    if let Err(e) = self.store.reset(Utc::now()).await {
+                        tracing::error!(session = %self.session.key(), error = %e, "store reset failed");
+                    }
+                }
+                Action::PersistTargetSeq(n) => target_seq = Some(n),
+                Action::Disconnect { reason } => {
+                    if let Some(n) = target_seq.take() {
+                        let _ = self.store.set_next_target_seq(n).await;
+                    }
+                    self.close(live, &reason).await;
+                }
+                Action::Event(ev) => match &ev {
+                    SessionEvent::Ignored { reason } | SessionEvent::Disconnected { reason } => {
+                        tracing::info!(session = %self.session.key(), %reason, "{:?}", ev)
+                    }
+                    _ => tracing::debug!(session = %self.session.key(), "{:?}", ev),
+                },
+            }
+        }
+        if let Some(n) = target_seq {
+            if let Err(e) = self.store.set_next_target_seq(n).await {
+                tracing::error!(session = %self.session.key(), error = %e, "store failed");
+            }
+        }
+        if let Some(l) = live.as_mut() {
+            if l.writer.flush().await.is_err() {
+                self.close(live, "write failed").await;
+                self.session
+                    .handle_disconnected(Utc::now(), "write failed", self.app.as_mut());
+            }
+        }
+        let _ = self.store.flush().await;
+        self.status.send_replace(SessionStatus {
+            connected: live.is_some(),
+            logged_on: self.session.is_logged_on(),
+            next_sender_seq: self.session.next_sender_seq(),
+            next_target_seq: self.session.next_target_seq(),
+        });
+    }
+
+    async fn close(&mut self, live: &mut Option<Live>, reason: &str) {
+        if let Some(mut l) = live.take() {
+            let _ = l.writer.flush().await;
+            let _ = l.writer.shutdown().await;
+            if let Some(tx) = l.closed.take() {
+                let _ = tx.send(reason.to_owned());
+            }
+        }
+    }
+}
+
+async fn read_some(live: &mut Option<Live>, buf: &mut [u8]) -> std::io::Result<usize> {
+    match live {
+        Some(l) => l.reader.read(buf).await,
+        None => std::future::pending().await,
+    }
+}

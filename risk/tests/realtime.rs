@@ -67,7 +67,7 @@ fn drawdown_tiers_warn_reduce_halt_and_flatten() {
     let mut e = engine_with(|_| {});
     buy_and_fill(&mut e, t(10, 0, 1), "AAPL", 5000, dec!(190));
     // Equity 1,000,000 (cash 50,000 + 950,000 of AAPL).
-    let mut px = |e: &mut RiskEngine, s: u32, p: Decimal| {
+    let px = |e: &mut RiskEngine, s: u32, p: Decimal| {
         e.on_price(t(10, 1, s), sym("AAPL"), MarketUpdate::Trade { price: p })
             .unwrap();
         drain(e)

@@ -167,7 +167,14 @@ fn bench_book(c: &mut Criterion) {
         let (start, ops) = scenario(42, N, p_add, p_cancel, p_replace);
         g.bench_function(name, |b| {
             b.iter_batched(
-                || (start.clone(), Outputs::default()),
+                || {
+                    let mut book = start.clone();
+                    book.reserve(N);
+                    let mut out = Outputs::default();
+                    out.events.reserve(1024);
+                    out.trades.reserve(1024);
+                    (book, out)
+                },
                 |(mut book, mut out)| {
                     for op in &ops {
                         apply(&mut book, op, &mut out);

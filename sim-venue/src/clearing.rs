@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
 use chrono_tz::America::New_York;
@@ -120,13 +121,13 @@ pub struct Fill {
     /// Engine time.
     pub timestamp: Nanos,
     /// Symbol.
-    pub symbol: String,
+    pub symbol: Arc<str>,
     /// Asset class.
     pub asset_class: AssetClass,
     /// Contract multiplier.
     pub multiplier: Decimal,
     /// Currency.
-    pub currency: String,
+    pub currency: Arc<str>,
     /// Side of this record.
     pub side: Side,
     /// Quantity.
@@ -136,9 +137,9 @@ pub struct Fill {
     /// Maker or taker.
     pub liquidity: Liquidity,
     /// Account of this side.
-    pub account: String,
+    pub account: Arc<str>,
     /// Account of the other side.
-    pub contra_account: String,
+    pub contra_account: Arc<str>,
     /// Order of this side.
     pub order_id: OrderId,
     /// Order of the other side.
@@ -224,7 +225,7 @@ impl ClearingLedger {
     pub fn records(&self, venue: &str, fees: &FeeSchedule) -> Vec<ClearingRecord> {
         let mut last_px: BTreeMap<&str, Decimal> = BTreeMap::new();
         for f in &self.fills {
-            last_px.insert(&f.symbol, f.price);
+            last_px.insert(f.symbol.as_ref(), f.price);
         }
         let mut fills: Vec<&Fill> = self.fills.iter().collect();
         fills.sort_by_key(|f| (f.trade_id, f.side != Side::Buy));
@@ -236,9 +237,9 @@ impl ClearingLedger {
                 let (settlement_price, variation_margin) = if f.asset_class == AssetClass::Future {
                     let sp = self
                         .settlement_prices
-                        .get(&f.symbol)
+                        .get(f.symbol.as_ref())
                         .copied()
-                        .or_else(|| last_px.get(f.symbol.as_str()).copied())
+                        .or_else(|| last_px.get(f.symbol.as_ref()).copied())
                         .unwrap_or(f.price);
                     let sign = if f.side == Side::Buy {
                         Decimal::ONE
@@ -255,17 +256,17 @@ impl ClearingLedger {
                     trade_date: td,
                     settlement_date: settlement_date(td, f.asset_class),
                     venue: venue.to_string(),
-                    symbol: f.symbol.clone(),
+                    symbol: f.symbol.to_string(),
                     asset_class: f.asset_class,
                     side: f.side,
                     qty: f.qty,
                     price: f.price,
                     gross_amount: gross,
-                    currency: f.currency.clone(),
+                    currency: f.currency.to_string(),
                     liquidity: f.liquidity,
                     fee: fees.fee(f.liquidity, f.qty),
-                    account: f.account.clone(),
-                    contra_account: f.contra_account.clone(),
+                    account: f.account.to_string(),
+                    contra_account: f.contra_account.to_string(),
                     order_id: f.order_id.to_string(),
                     contra_order_id: f.contra_order_id.to_string(),
                     settlement_price,

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod clearing;
+mod hash;
 pub mod instruments;
 pub mod market;
 pub mod market_data;

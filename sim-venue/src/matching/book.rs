@@ -80,6 +80,12 @@ impl OrderBook {
         }
     }
 
+    /// Reserves room for `additional` more resting orders, so that adds
+    /// do not reallocate on the hot path.
+    pub fn reserve(&mut self, additional: usize) {
+        self.store.reserve(additional);
+    }
+
     /// The instrument index given at construction.
     pub fn instrument(&self) -> u16 {
         self.instrument

@@ -8,33 +8,14 @@
 //! have grown. This module owns the shape of the data only; the matching
 //! rules live in `book.rs`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
+use crate::hash::FastMap;
 use crate::types::{AccountId, OrderId, Qty, Side, Ticks, TimeInForce};
 
 pub(crate) const NIL: u32 = u32::MAX;
 
-/// A hasher for already well-spread integer keys (order ids are sequential
-/// per book): one multiply, enough for hashbrown's bucket and tag bits.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-pub(crate) type IdMap<V> = HashMap<OrderId, V, BuildHasherDefault<IdHasher>>;
+pub(crate) type IdMap<V> = FastMap<OrderId, V>;
 
 /// A resting order in the slab.
 #[derive(Debug, Clone, Copy)]
@@ -217,6 +198,12 @@ impl Levels {
         if self.levels[lvl as usize].head == NIL {
             self.levels[lvl as usize].head = slot;
         }
+    }
+
+    /// Reserves room for `n` more orders.
+    pub fn reserve(&mut self, n: usize) {
+        self.nodes.reserve(n);
+        self.index.reserve(n);
     }
 
     /// Number of resting orders.

@@ -21,7 +21,7 @@ mod config;
 mod host;
 mod reports;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rust_decimal::prelude::ToPrimitive;
@@ -35,6 +35,7 @@ pub use reports::{
 };
 
 use crate::clearing::{to_csv, ClearingLedger, ClearingRecord, FeeSchedule, Fill};
+use crate::hash::FastMap;
 use crate::instruments::{ConfigError, Instrument, Problem};
 use crate::market::{LiquidityProvider, LP_ACCOUNT};
 use crate::market_data::{MarketDataHub, MdMessage, MdReject, MdRequest};
@@ -111,17 +112,18 @@ pub struct Venue {
     config: VenueConfig,
     instruments: Vec<Instrument>,
     symbols: Vec<Arc<str>>,
-    index: HashMap<String, u16>,
+    currencies: Vec<Arc<str>>,
+    index: FastMap<String, u16>,
     books: Vec<OrderBook>,
     state: MarketState,
     lp: LiquidityProvider,
     md: MarketDataHub,
     ledger: ClearingLedger,
     accounts: Vec<Arc<str>>,
-    account_ids: HashMap<Arc<str>, AccountId>,
+    account_ids: FastMap<Arc<str>, AccountId>,
     account_stp: Vec<Option<StpMode>>,
-    orders: HashMap<OrderId, OrderMeta>,
-    cl_ord_ids: HashMap<(AccountId, Arc<str>), OrderId>,
+    orders: FastMap<OrderId, OrderMeta>,
+    cl_ord_ids: FastMap<(AccountId, Arc<str>), OrderId>,
     reports: VecDeque<(Nanos, Report)>,
     out: Outputs,
     next_venue_exec: u64,
@@ -169,7 +171,12 @@ impl Venue {
             config.max_depth,
         );
         let lp_name: Arc<str> = config.lp_account.as_str().into();
+        let currencies = instruments
+            .iter()
+            .map(|i| Arc::from(i.currency.as_str()))
+            .collect();
         let mut v = Venue {
+            currencies,
             instruments,
             symbols,
             index,
@@ -178,10 +185,10 @@ impl Venue {
             md,
             ledger: ClearingLedger::default(),
             accounts: vec![lp_name.clone()],
-            account_ids: HashMap::from([(lp_name, LP_ACCOUNT)]),
+            account_ids: FastMap::from_iter([(lp_name, LP_ACCOUNT)]),
             account_stp: vec![None],
-            orders: HashMap::new(),
-            cl_ord_ids: HashMap::new(),
+            orders: FastMap::default(),
+            cl_ord_ids: FastMap::default(),
             reports: VecDeque::new(),
             out: Outputs::default(),
             next_venue_exec: 1,
@@ -989,10 +996,10 @@ impl Venue {
                 self.ledger.record(Fill {
                     trade_id: t.trade_id,
                     timestamp: t.timestamp,
-                    symbol: ins.symbol.clone(),
+                    symbol: self.symbols[usize::from(i)].clone(),
                     asset_class: ins.asset_class(),
                     multiplier: ins.multiplier(),
-                    currency: ins.currency.clone(),
+                    currency: self.currencies[usize::from(i)].clone(),
                     side,
                     qty: t.qty,
                     price,
@@ -1001,8 +1008,8 @@ impl Venue {
                     } else {
                         Liquidity::Removed
                     },
-                    account: self.accounts[acc.0 as usize].to_string(),
-                    contra_account: self.accounts[cacc.0 as usize].to_string(),
+                    account: self.accounts[acc.0 as usize].clone(),
+                    contra_account: self.accounts[cacc.0 as usize].clone(),
                     order_id: order,
                     contra_order_id: contra,
                 });

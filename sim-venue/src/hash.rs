@@ -20,9 +20,18 @@ impl FastHasher {
 }
 
 impl Hasher for FastHasher {
+    /// Ends with the murmur3 64-bit finalizer: the multiply-rotate steps
+    /// only carry entropy upwards, while hashbrown picks buckets from the
+    /// low bits, so without it short keys that differ in their later bytes
+    /// (`c1`, `c2`, ... ClOrdIDs) collide.
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
@@ -85,5 +94,16 @@ mod tests {
             m.insert(format!("c{i}"), i);
         }
         assert_eq!(m["c999"], 999);
+    }
+
+    #[test]
+    fn low_bits_spread_for_sequential_short_strings() {
+        // Bucket index = low bits: 4096 keys over 4096 buckets should
+        // fill most of them (a bad hash fills a handful).
+        let used: std::collections::HashSet<u64> =
+            (0..4096).map(|i| h(format!("c{i}")) & 4095).collect();
+        assert!(used.len() > 2400, "{}", used.len());
+        let used: std::collections::HashSet<u64> = (0..4096u64).map(|i| h(i) & 4095).collect();
+        assert!(used.len() > 2400, "{}", used.len());
     }
 }

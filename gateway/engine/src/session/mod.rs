@@ -265,7 +265,7 @@ impl Session {
             if reset {
                 self.reset_seqs();
             }
-            self.send_logon(now, reset);
+            self.send_logon(now, reset, self.next_target);
         }
     }
 
@@ -781,6 +781,11 @@ impl Session {
             self.disconnect(app, "FIXT Logon without DefaultApplVerID (1137)");
             return;
         }
+        // SendingTime and CompIDs are checked before any effect of the
+        // Logon (a refused Logon must not reset the sequence numbers).
+        if !self.verify(now, &msg, false, false, app) {
+            return;
+        }
         // Authentication comes before any effect of the Logon.
         if let Err(text) = app.on_logon(&self.key, &msg) {
             self.send_logout(now, Some(&text));
@@ -805,8 +810,13 @@ impl Session {
             self.heartbeat = Duration::from_secs(hb);
         }
         self.logon_received = true;
+        // What we had sent before answering: our Logon answer satisfies a
+        // NextExpectedMsgSeqNum equal to its own MsgSeqNum.
+        let last_sent = self.next_sender - 1;
         if self.cfg.role == Role::Acceptor || !self.logon_sent || reset_flag && !first_logon {
-            self.send_logon(now, reset_flag);
+            // Our 789 counts the peer's Logon as received unless it is too high.
+            let expected = self.next_target + u64::from(seq <= self.next_target || reset_flag);
+            self.send_logon(now, reset_flag, expected);
         }
         self.phase = Phase::Active;
         if seq > self.next_target && !reset_flag {
@@ -816,8 +826,8 @@ impl Session {
         }
         if self.cfg.next_expected_msg_seq_num {
             if let Some(expected) = msg.get_u64(NEXT_EXPECTED_MSG_SEQ_NUM) {
-                if expected < self.next_sender && expected > 0 {
-                    self.start_replay(expected, self.next_sender - 1);
+                if expected <= last_sent && expected > 0 {
+                    self.start_replay(expected, last_sent);
                 }
             }
         }
@@ -946,7 +956,7 @@ impl Session {
         self.handle_disconnected(self.last_received, reason, app);
     }
 
-    fn send_logon(&mut self, now: DateTime<Utc>, reset: bool) {
+    fn send_logon(&mut self, now: DateTime<Utc>, reset: bool, next_expected: u64) {
         let mut m = MessageBuilder::new("A");
         m.field(ENCRYPT_METHOD, "0")
             .field_u64(HEART_BT_INT, self.heartbeat.as_secs());
@@ -954,7 +964,7 @@ impl Session {
             m.field(RESET_SEQ_NUM_FLAG, "Y");
         }
         if self.cfg.next_expected_msg_seq_num {
-            m.field_u64(NEXT_EXPECTED_MSG_SEQ_NUM, self.next_target);
+            m.field_u64(NEXT_EXPECTED_MSG_SEQ_NUM, next_expected);
         }
         if let Some(v) = &self.cfg.default_appl_ver_id {
             m.field(DEFAULT_APPL_VER_ID, v.as_str());

@@ -32,6 +32,7 @@ use crate::config::{
 use crate::decision::{Rule, Scope, TradingState};
 use crate::drawdown::Drawdown;
 use crate::events::{Operator, RiskEvent, StateCause};
+use crate::keys::{KeyHash, OrderKey};
 use crate::limits::{LevelLimits, RateWindow};
 use crate::market::{InstrumentMarket, MarketWide};
 use crate::overrides::Overrides;
@@ -235,6 +236,7 @@ pub(crate) struct Locate {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct RecentOrder {
     pub at: Nanos,
+    pub fp: u64,
     pub account: AccountId,
     pub symbol: Symbol,
     pub side: crate::types::Side,
@@ -253,8 +255,8 @@ pub struct RiskEngine {
     pub(crate) accounts: IndexMap<AccountId, Account>,
     pub(crate) desks: IndexMap<DeskId, Level>,
     pub(crate) firm: Level,
-    pub(crate) open: IndexMap<(AccountId, ClOrdId), OpenOrder>,
-    pub(crate) seen: HashSet<(AccountId, ClOrdId)>,
+    pub(crate) open: IndexMap<OrderKey, OpenOrder, KeyHash>,
+    pub(crate) seen: HashSet<OrderKey, KeyHash>,
     pub(crate) recent: VecDeque<RecentOrder>,
     pub(crate) overrides: Overrides,
     pub(crate) market_wide: MarketWide,
@@ -321,8 +323,8 @@ impl RiskEngine {
             accounts: IndexMap::new(),
             desks,
             firm,
-            open: IndexMap::with_capacity(1 << 14),
-            seen: HashSet::with_capacity(1 << 16),
+            open: IndexMap::with_capacity_and_hasher(1 << 14, KeyHash::default()),
+            seen: HashSet::with_capacity_and_hasher(1 << 16, KeyHash::default()),
             recent: VecDeque::with_capacity(RECENT_CAP),
             overrides: Overrides::default(),
             market_wide: MarketWide::default(),

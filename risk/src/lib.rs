@@ -39,6 +39,7 @@ pub mod var;
 
 // The engine: state and operator actions, the check, the inputs.
 mod engine;
+mod keys;
 mod posttrade;
 mod pretrade;
 

@@ -18,6 +18,7 @@ use crate::decision::{ExposureKind, Scope, TradingState, Violation};
 use crate::engine::{
     to_f64, update_position, Level, MarketUpdate, OpenOrder, RiskEngine, RiskError,
 };
+use crate::keys::OrderKey;
 use crate::events::{DrawdownTier, RiskEvent, StateCause, VarMethod};
 use crate::market::HaltNotice;
 use crate::types::{AccountId, AssetClass, Fill, Nanos, OpenOrderChange, Qty, Side, Symbol};
@@ -43,7 +44,7 @@ impl RiskEngine {
         self.roll(now);
         let (ai, ii) = self.indices(fill.account, fill.symbol)?;
         let q = fill.qty.0;
-        let key = (fill.account, fill.cl_ord_id);
+        let key = OrderKey::new(fill.account, fill.cl_ord_id);
         let (first_fill, open_reduce) = match self.open.get_mut(&key) {
             Some(o) => {
                 let first = !o.filled;
@@ -158,7 +159,7 @@ impl RiskEngine {
         self.roll(now);
         match *change {
             OpenOrderChange::Opened { order } => {
-                let key = (order.account, order.cl_ord_id);
+                let key = OrderKey::new(order.account, order.cl_ord_id);
                 if self.open.contains_key(&key) {
                     return self.on_open_order_change(
                         now,
@@ -196,7 +197,7 @@ impl RiskEngine {
                 leaves,
                 price,
             } => {
-                let Some(k) = self.open.get_index_of(&(account, cl_ord_id)) else {
+                let Some(k) = self.open.get_index_of(&OrderKey::new(account, cl_ord_id)) else {
                     return Ok(());
                 };
                 let o = &mut self.open[k];
@@ -217,7 +218,7 @@ impl RiskEngine {
                 self.after_open_change(ai);
             }
             OpenOrderChange::Closed { account, cl_ord_id } => {
-                let Some(k) = self.open.get_index_of(&(account, cl_ord_id)) else {
+                let Some(k) = self.open.get_index_of(&OrderKey::new(account, cl_ord_id)) else {
                     return Ok(());
                 };
                 let Some((_, o)) = self.open.swap_remove_index(k) else {

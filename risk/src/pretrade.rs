@@ -27,6 +27,7 @@ use crate::engine::{
     update_position, InstrumentEntry, Level, OpenOrder, RecentOrder, RiskEngine, RECENT_CAP,
 };
 use crate::events::RiskEvent;
+use crate::keys::{params_fingerprint, OrderKey};
 use crate::types::{AssetClass, DeskId, Nanos, OrdType, OrderRequest, Qty, Side};
 
 /// True if the order only shrinks the position towards zero, counting the
@@ -392,8 +393,8 @@ impl RiskEngine {
     }
 
     fn check_duplicates(&self, req: &OrderRequest, now: Nanos) -> Option<Violation> {
-        if self.seen.contains(&(req.account, req.cl_ord_id))
-            || self.open.contains_key(&(req.account, req.cl_ord_id))
+        let key = OrderKey::new(req.account, req.cl_ord_id);
+        if self.seen.contains(&key) || self.open.contains_key(&key)
         {
             return Some(Violation::DuplicateClOrdId {
                 cl_ord_id: req.cl_ord_id,
@@ -401,12 +402,14 @@ impl RiskEngine {
         }
         let window_ms = self.cfg.checks.duplicate_window_ms;
         let window = window_ms * 1_000_000;
+        let fp = params_fingerprint(req.account, req.symbol, req.side, req.qty.0, req.price);
         for r in self.recent.iter().rev() {
             let age = now.0 - r.at.0;
             if age >= window {
                 break;
             }
-            if r.account == req.account
+            if r.fp == fp
+                && r.account == req.account
                 && r.symbol == req.symbol
                 && r.side == req.side
                 && r.qty == req.qty
@@ -826,12 +829,14 @@ impl RiskEngine {
         mark: usize,
     ) {
         let notional = Decimal::from(q) * px * self.instruments[ii].spec.multiplier;
-        self.seen.insert((req.account, req.cl_ord_id));
+        let key = OrderKey::new(req.account, req.cl_ord_id);
+        self.seen.insert(key);
         if self.recent.len() >= RECENT_CAP {
             self.recent.pop_front();
         }
         self.recent.push_back(RecentOrder {
             at: now,
+            fp: params_fingerprint(req.account, req.symbol, req.side, req.qty.0, req.price),
             account: req.account,
             symbol: req.symbol,
             side: req.side,
@@ -850,7 +855,7 @@ impl RiskEngine {
         let mut order = *req;
         order.qty = Qty(q);
         self.open.insert(
-            (req.account, req.cl_ord_id),
+            key,
             OpenOrder {
                 req: order,
                 leaves: q,

@@ -8,3 +8,4 @@ pub mod schedule;
 pub mod session;
 pub mod store;
 pub mod transport;
+pub mod validate;

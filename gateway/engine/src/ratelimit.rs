@@ -29,6 +29,25 @@ use std::fmt;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
+/// A point in time the limiter can count with: a monotonic [`Instant`], or
+/// the session's UTC clock.
+pub trait TimePoint: Copy + Ord + fmt::Debug {
+    /// `self - earlier`, zero if `earlier` is later.
+    fn since(self, earlier: Self) -> Duration;
+}
+
+impl TimePoint for Instant {
+    fn since(self, earlier: Self) -> Duration {
+        self.saturating_duration_since(earlier)
+    }
+}
+
+impl TimePoint for chrono::DateTime<chrono::Utc> {
+    fn since(self, earlier: Self) -> Duration {
+        (self - earlier).to_std().unwrap_or_default()
+    }
+}
+
 use serde::Deserialize;
 
 /// The largest `max_messages` accepted (bounds the limiter's memory to
@@ -37,14 +56,14 @@ pub const MAX_MESSAGES: u32 = 1_000_000;
 
 /// A sliding-window message rate limiter. See the module doc.
 #[derive(Debug, Clone)]
-pub struct RateLimiter {
+pub struct RateLimiter<T: TimePoint = Instant> {
     max_messages: u32,
     window: Duration,
     /// Arrival instants of accepted messages still inside the window,
     /// oldest first.
-    accepted: VecDeque<Instant>,
+    accepted: VecDeque<T>,
     /// The latest `now` seen, so time never goes backwards.
-    latest: Option<Instant>,
+    latest: Option<T>,
 }
 
 /// A message refused by [`RateLimiter::check`]. Its `Display` is meant for
@@ -98,13 +117,13 @@ fn default_window_ms() -> u64 {
 
 impl RateLimitConfig {
     /// Validates the config and builds a limiter.
-    pub fn build(&self) -> Result<RateLimiter, RateLimitConfigError> {
+    pub fn build<T: TimePoint>(&self) -> Result<RateLimiter<T>, RateLimitConfigError> {
         let max = NonZeroU32::new(self.max_messages).ok_or(RateLimitConfigError::ZeroMessages)?;
         RateLimiter::new(max, Duration::from_millis(self.window_ms))
     }
 }
 
-impl RateLimiter {
+impl<T: TimePoint> RateLimiter<T> {
     /// A limiter allowing `max_messages` in any window of length `window`.
     pub fn new(max_messages: NonZeroU32, window: Duration) -> Result<Self, RateLimitConfigError> {
         let max_messages = max_messages.get();
@@ -124,7 +143,7 @@ impl RateLimiter {
 
     /// Counts a message arriving at `now`: `Ok` if it is within the limit
     /// (and it now counts), `Err` if it is over (and it does not count).
-    pub fn check(&mut self, now: Instant) -> Result<(), RateLimited> {
+    pub fn check(&mut self, now: T) -> Result<(), RateLimited> {
         let now = match self.latest {
             Some(latest) if latest > now => latest,
             _ => now,
@@ -136,7 +155,7 @@ impl RateLimiter {
             return Ok(());
         }
         let retry_after = self.accepted.front().map_or(Duration::ZERO, |&oldest| {
-            (oldest + self.window).saturating_duration_since(now)
+            self.window.saturating_sub(now.since(oldest))
         });
         Err(RateLimited {
             limit: self.max_messages,
@@ -147,7 +166,7 @@ impl RateLimiter {
     }
 
     /// Messages accepted in the window ending at `now`, without counting one.
-    pub fn count(&mut self, now: Instant) -> u32 {
+    pub fn count(&mut self, now: T) -> u32 {
         let now = self.latest.map_or(now, |latest| latest.max(now));
         self.expire(now);
         self.in_window()
@@ -170,9 +189,9 @@ impl RateLimiter {
     }
 
     /// Drops accepted messages that arrived `window` or more before `now`.
-    fn expire(&mut self, now: Instant) {
+    fn expire(&mut self, now: T) {
         while let Some(&oldest) = self.accepted.front() {
-            if now.saturating_duration_since(oldest) >= self.window {
+            if now.since(oldest) >= self.window {
                 self.accepted.pop_front();
             } else {
                 break;
@@ -340,18 +359,21 @@ mod tests {
     #[test]
     fn config_builds_and_validates() {
         let rl: RateLimitConfig = toml::from_str("max_messages = 100").unwrap();
-        let rl = rl.build().unwrap();
+        let rl: RateLimiter = rl.build().unwrap();
         assert_eq!(rl.max_messages(), 100);
         assert_eq!(rl.window(), Duration::from_secs(1));
 
         let cfg: RateLimitConfig = toml::from_str("max_messages = 0\nwindow_ms = 0").unwrap();
-        assert_eq!(cfg.build().unwrap_err(), RateLimitConfigError::ZeroMessages);
+        assert_eq!(
+            cfg.build::<std::time::Instant>().unwrap_err(),
+            RateLimitConfigError::ZeroMessages
+        );
         let cfg = RateLimitConfig {
             max_messages: 5,
             window_ms: 0,
         };
         assert_eq!(
-            cfg.build().unwrap_err().to_string(),
+            cfg.build::<std::time::Instant>().unwrap_err().to_string(),
             "window_ms: must be at least 1"
         );
         let cfg = RateLimitConfig {
@@ -359,7 +381,7 @@ mod tests {
             window_ms: 1000,
         };
         assert_eq!(
-            cfg.build().unwrap_err().to_string(),
+            cfg.build::<std::time::Instant>().unwrap_err().to_string(),
             "max_messages: 1000001 is above the maximum of 1000000"
         );
         let err = toml::from_str::<RateLimitConfig>("max_messages = 5\nwindow = 3")

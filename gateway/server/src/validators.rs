@@ -1,9 +1,3 @@
-//! Dictionary validators per BeginString, built once.
+//! Dictionary validators per BeginString.
 
-use fix_engine::session::MessageValidator;
-use std::sync::Arc;
-
-/// The validator for sessions with this BeginString.
-pub fn for_begin_string(_begin: &str) -> Option<Arc<dyn MessageValidator>> {
-    None
-}
+pub use fix_engine::session::standard_validator as for_begin_string;

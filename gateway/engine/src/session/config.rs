@@ -3,6 +3,7 @@
 //! counterparties expect of QuickFIX-compatible engines.
 
 use crate::codec::time::TimePrecision;
+use crate::schedule::Schedule;
 use std::time::Duration;
 
 /// Which side opens the connection and sends the first Logon.
@@ -57,8 +58,14 @@ pub struct SessionConfig {
     pub validate: bool,
     /// Send NextExpectedMsgSeqNum (789) on Logon and honour the peer's.
     pub next_expected_msg_seq_num: bool,
-    /// Inbound messages allowed per second (0 = unlimited).
+    /// Inbound application messages allowed per second (0 = unlimited).
+    /// Messages over the limit are answered with a BusinessMessageReject
+    /// naming the limit, never dropped silently.
     pub max_inbound_per_second: u32,
+    /// When the session may be logged on; `None` means always. Logons
+    /// outside the window are refused, the session logs out at its end,
+    /// and the first Logon of a new window resets sequence numbers.
+    pub schedule: Option<Schedule>,
 }
 
 impl SessionConfig {
@@ -83,6 +90,7 @@ impl SessionConfig {
             validate: true,
             next_expected_msg_seq_num: false,
             max_inbound_per_second: 0,
+            schedule: None,
         }
     }
 

@@ -42,6 +42,7 @@ pub fn start_initiator(
     store: Box<dyn MessageStore>,
     app: Box<dyn Application>,
 ) -> SessionHandle {
+    let schedule = session.config().schedule.clone();
     let (handle, session_task) = spawn_session(session, store, app);
     let h = handle.clone();
     tokio::spawn(async move {
@@ -50,6 +51,17 @@ pub fn start_initiator(
         loop {
             if session_task.is_finished() || h.connections.is_closed() {
                 break;
+            }
+            if let Some(s) = &schedule {
+                let now = chrono::Utc::now();
+                if !s.is_in_session(now) {
+                    // Outside the schedule: wait for the next window.
+                    let Some(start) = s.next_start(now) else {
+                        break;
+                    };
+                    tokio::time::sleep((start - now).to_std().unwrap_or_default()).await;
+                    continue;
+                }
             }
             let host = &cfg.hosts[host_idx % cfg.hosts.len().max(1)];
             match connect(&cfg, host).await {

@@ -1395,3 +1395,43 @@ fn echo_application_answers_in_sequence() {
     assert_eq!(h.send_log.last(), Some(&(2, true, false)));
     assert_eq!(h.store.len(), 1);
 }
+
+#[test]
+fn resend_20_simultaneous_resend_request_consumes_its_seq_in_order() {
+    let mut h = Harness::logged_on();
+    h.app.echo = true;
+    peer_order(&mut h, "ID");
+    peer_order(&mut h, "ID");
+    let echoed = h.take();
+    assert_eq!(echoed.len(), 2);
+    // The peer jumps to 7: we ask for 4..
+    h.peer.next_seq = 7;
+    h.peer_sends("0", &[]);
+    assert_msg(&h.take_one(), "2", &[(34, "4"), (7, "4"), (16, "0")]);
+    // ...while the peer asks us for 2..3 (its MsgSeqNum 8 is too high too).
+    h.peer_sends("2", &[(7, "2"), (16, "3")]);
+    let out = h.take();
+    assert_eq!(out.len(), 2, "no second ResendRequest: {out:?}");
+    for (m, seq) in out.iter().zip(["2", "3"]) {
+        assert_msg(m, "D", &[(34, seq), (43, "Y"), (11, "ID")]);
+    }
+    // The peer fills 4..6; its 7 (Heartbeat) and 8 (ResendRequest) were
+    // queued and are consumed in order.
+    let now = h.now;
+    for seq in 4..=6 {
+        let m = h
+            .peer
+            .build("0")
+            .seq(seq)
+            .poss_dup(Some(now))
+            .at(now)
+            .encode();
+        h.recv(&m);
+    }
+    h.assert_silent();
+    assert_eq!(h.s.next_target_seq(), 9);
+    h.peer.next_seq = 9;
+    h.peer_sends("1", &[(112, "NEXT")]);
+    assert_msg(&h.take_one(), "0", &[(34, "5"), (112, "NEXT")]);
+    h.assert_store_in_sync();
+}

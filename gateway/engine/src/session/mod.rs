@@ -19,12 +19,15 @@
 
 mod app;
 mod config;
+mod validation;
 
 pub use app::{AppContext, AppReject, Application, SessionEvent};
 pub use config::{Role, SessionConfig, TooLowAction};
+pub use validation::standard_validator;
 
 use crate::codec::time::{format_utc, parse_utc};
 use crate::codec::{FrameError, Framer, Message, MessageBuilder};
+use crate::ratelimit::RateLimiter;
 use crate::store::{SeqState, SessionKey};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -133,13 +136,18 @@ pub struct Session {
     /// Messages that arrived too early, by MsgSeqNum.
     queue: BTreeMap<u64, Message>,
     framer: Framer,
+    max_message_size: usize,
     /// A replay is in progress: input and application sends wait.
     replay: Option<Replay>,
     held_sends: VecDeque<MessageBuilder>,
     actions: VecDeque<Action>,
     outbox: Vec<MessageBuilder>,
     ts: Vec<u8>,
-    inbound_window: (DateTime<Utc>, u32),
+    rate_limiter: Option<RateLimiter<DateTime<Utc>>>,
+    /// When the current sequence (since the last reset) began.
+    creation_time: DateTime<Utc>,
+    /// End of the current schedule window, cached at logon.
+    session_end: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -175,18 +183,23 @@ impl Session {
             resend_range: None,
             queue: BTreeMap::new(),
             framer: Framer::new(64 * 1024),
+            max_message_size: 64 * 1024,
             replay: None,
             held_sends: VecDeque::new(),
             actions: VecDeque::new(),
             outbox: Vec::new(),
             ts: Vec::with_capacity(32),
-            inbound_window: (epoch, 0),
+            rate_limiter: std::num::NonZeroU32::new(cfg.max_inbound_per_second)
+                .and_then(|n| RateLimiter::new(n, Duration::from_secs(1)).ok()),
+            creation_time: seq.creation_time,
+            session_end: None,
             cfg,
         }
     }
 
     /// Sets the maximum message size the framer accepts (default 64 KiB).
     pub fn set_max_message_size(&mut self, max: usize) {
+        self.max_message_size = max;
         self.framer = Framer::new(max);
     }
 
@@ -228,7 +241,7 @@ impl Session {
             Phase::LoggingOut => self.logout_deadline,
             Phase::Active => {
                 if self.heartbeat.is_zero() {
-                    return None;
+                    return self.session_end;
                 }
                 let hb = self.heartbeat;
                 let timeout = self.last_received + hb.mul_f64(2.4);
@@ -238,7 +251,7 @@ impl Session {
                 if self.test_requests == 0 {
                     t = t.min(beat);
                 }
-                Some(t)
+                Some(self.session_end.map_or(t, |e| e.min(t)))
             }
         }
     }
@@ -257,11 +270,19 @@ impl Session {
         self.logout_deadline = None;
         self.resend_range = None;
         self.queue.clear();
-        self.framer = Framer::new(64 * 1024);
+        self.framer = Framer::new(self.max_message_size);
         self.replay = None;
         self.notify(app, SessionEvent::Connected);
         if self.cfg.role == Role::Initiator {
-            let reset = self.cfg.reset_on_logon;
+            let new_window = self
+                .cfg
+                .schedule
+                .as_ref()
+                .is_some_and(|s| s.is_new_session(self.creation_time, now));
+            let reset = self.cfg.reset_on_logon || new_window;
+            if new_window {
+                self.creation_time = now;
+            }
             if reset {
                 self.reset_seqs();
             }
@@ -314,6 +335,11 @@ impl Session {
                 }
             }
             Phase::Active => {
+                if self.session_end.is_some_and(|e| now >= e) {
+                    self.session_end = None;
+                    self.send_logout(now, Some("end of the session schedule"));
+                    return;
+                }
                 if self.heartbeat.is_zero() {
                     return;
                 }
@@ -437,27 +463,21 @@ impl Session {
         msg: &Message,
         app: &mut dyn Application,
     ) -> bool {
-        let limit = self.cfg.max_inbound_per_second;
-        if limit == 0 || self.phase != Phase::Active || msg.is_admin() {
+        if self.phase != Phase::Active || msg.is_admin() {
             return false;
         }
-        let (start, count) = &mut self.inbound_window;
-        if now - *start >= chrono::Duration::seconds(1) {
-            *start = now;
-            *count = 0;
-        }
-        *count += 1;
-        if *count <= limit {
+        let Some(limiter) = self.rate_limiter.as_mut() else {
             return false;
-        }
-        let text = format!(
-            "inbound rate limit exceeded: more than {limit} application messages per second"
-        );
+        };
+        let Err(limited) = limiter.check(now) else {
+            return false;
+        };
+        let text = limited.to_string();
         // The message is consumed (not queued, not lost silently): the peer
         // gets a BusinessMessageReject naming the limit.
         if msg.seq_num() == Some(self.next_target) {
             self.business_reject(now, msg, 99, None, &text);
-            self.next_target += 1;
+            self.incr_target();
         }
         self.notify(app, SessionEvent::Ignored { reason: text });
         true
@@ -781,6 +801,16 @@ impl Session {
             self.disconnect(app, "FIXT Logon without DefaultApplVerID (1137)");
             return;
         }
+        if let Some(sched) = &self.cfg.schedule {
+            if !sched.is_in_session(now) {
+                let text = "Logon outside the session schedule";
+                if self.logon_received {
+                    self.send_logout(now, Some(text));
+                }
+                self.disconnect(app, text);
+                return;
+            }
+        }
         // SendingTime and CompIDs are checked before any effect of the
         // Logon (a refused Logon must not reset the sequence numbers).
         if !self.verify(now, &msg, false, false, app) {
@@ -794,6 +824,17 @@ impl Session {
         }
         let first_logon = !self.logon_received;
         let mut reset = false;
+        let cfg = self.cfg.clone();
+        if let Some(sched) = &cfg.schedule {
+            if first_logon && sched.is_new_session(self.creation_time, now) {
+                // A new schedule window: a new FIX session, from 1.
+                self.reset_seqs();
+                self.creation_time = now;
+                self.next_target = 1;
+                reset = true;
+            }
+            self.session_end = sched.next_end(now);
+        }
         if reset_flag || (first_logon && self.cfg.role == Role::Acceptor && self.cfg.reset_on_logon)
         {
             if !(self.cfg.role == Role::Initiator && self.logon_sent && first_logon) {
@@ -943,6 +984,7 @@ impl Session {
     }
 
     fn reset_seqs(&mut self) {
+        self.creation_time = self.last_received.max(self.connected_at);
         self.next_sender = 1;
         self.next_target = 1;
         self.resend_range = None;
@@ -1158,7 +1200,7 @@ fn reverse_route(msg: &Message, m: &mut MessageBuilder) {
         (DELIVER_TO_SUB_ID, ON_BEHALF_OF_SUB_ID),
         (DELIVER_TO_LOCATION_ID, ON_BEHALF_OF_LOCATION_ID),
     ] {
-        if let Some(v) = msg.get(from) {
+        if let Some(v) = msg.get(from).filter(|v| !v.is_empty()) {
             m.header_field(to, v);
         }
     }
@@ -1203,27 +1245,7 @@ pub fn is_header_tag(tag: i32) -> bool {
     )
 }
 
-/// QuickFIX's texts for SessionRejectReason values.
+/// QuickFIX's text for a SessionRejectReason value.
 pub fn reject_text(reason: u32) -> &'static str {
-    match reason {
-        0 => "Invalid tag number",
-        1 => "Required tag missing",
-        2 => "Tag not defined for this message type",
-        3 => "Undefined Tag",
-        4 => "Tag specified without a value",
-        5 => "Value is incorrect (out of range) for this tag",
-        6 => "Incorrect data format for value",
-        7 => "Decryption problem",
-        8 => "Signature problem",
-        9 => "CompID problem",
-        10 => "SendingTime accuracy problem",
-        11 => "Invalid MsgType",
-        12 => "XML Validation error",
-        13 => "Tag appears more than once",
-        14 => "Tag specified out of required order",
-        15 => "Repeating group fields out of order",
-        16 => "Incorrect NumInGroup count for repeating group",
-        17 => "Non Data value includes field delimiter (SOH character)",
-        _ => "Other",
-    }
+    crate::validate::SessionRejectReason::from_code(reason).map_or("Other", |r| r.text())
 }

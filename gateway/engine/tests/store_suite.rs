@@ -627,6 +627,26 @@ mod file_only {
     }
 
     #[tokio::test]
+    async fn a_session_store_is_open_once_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let factory = FileStoreFactory::new(dir.path(), FsyncPolicy::EveryWrite);
+        let mut first = factory.open(&key(1)).await.unwrap();
+        first.load(t0()).await.unwrap();
+        match factory.open(&key(1)).await {
+            Err(StoreError::Io { source, .. }) => {
+                assert_eq!(source.kind(), std::io::ErrorKind::WouldBlock, "{source}")
+            }
+            Err(e) => panic!("expected a WouldBlock Io error, got {e}"),
+            Ok(_) => panic!("the same session opened twice"),
+        }
+        // Other sessions are not affected, and closing releases the lock.
+        factory.open(&key(2)).await.unwrap();
+        drop(first);
+        let mut again = factory.open(&key(1)).await.unwrap();
+        assert_eq!(again.load(t1()).await.unwrap(), state(1, 1, t0()));
+    }
+
+    #[tokio::test]
     async fn oversized_message_is_rejected_and_the_store_stays_usable() {
         let dir = tempfile::tempdir().unwrap();
         let factory = FileStoreFactory::new(dir.path(), FsyncPolicy::Never);

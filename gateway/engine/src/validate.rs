@@ -1357,13 +1357,16 @@ mod tests {
                 "{bs}"
             );
             // (FIX.5.0SP2 enumerates TradingSessionID: 1..7.)
-            let ok = g.replace("386=N", "386=2").replace("PRE-OPEN", "1").replace("AFTER-HOURS", "2");
+            let ok = g
+                .replace("386=N", "386=2")
+                .replace("PRE-OPEN", "1")
+                .replace("AFTER-HOURS", "2");
             assert_eq!(check(v, bs, &ok), Ok(()), "{bs}");
             // A member outside its group is not a field of the message.
             let r = check(
                 v,
                 bs,
-                "D|34=2|49=TW|52=<T>|56=ISLD|11=ID|21=1|40=1|54=1|38=1|55=INTC|60=<T>|336=X|",
+                "D|34=2|49=TW|52=<T>|56=ISLD|11=ID|21=1|40=1|54=1|38=1|55=INTC|60=<T>|336=1|",
             );
             assert_eq!(r, rej(R::TagNotDefinedForMessageType, 336), "{bs}");
         }

@@ -156,11 +156,11 @@ impl PostgresStore {
             )
             .await
             .map_err(|e| pg_err("load session", e))?;
-        self.session_id = Some(row.get(0));
+        self.session_id = Some(column(&row, 0)?);
         Ok(SeqState {
-            next_sender_seq: from_db(row.get(1))?,
-            next_target_seq: from_db(row.get(2))?,
-            creation_time: row.get(3),
+            next_sender_seq: from_db(column(&row, 1)?)?,
+            next_target_seq: from_db(column(&row, 2)?)?,
+            creation_time: column(&row, 3)?,
         })
     }
 
@@ -198,7 +198,7 @@ impl PostgresStore {
                 )
                 .await
                 .map_err(|e| pg_err("look up session", e))?;
-            self.session_id = row.map(|r| r.get(0));
+            self.session_id = row.map(|r| column(&r, 0)).transpose()?;
         }
         Ok(self.session_id)
     }
@@ -294,7 +294,7 @@ impl MessageStore for PostgresStore {
             .await
             .map_err(|e| pg_err("get sent messages", e))?;
         rows.into_iter()
-            .map(|row| Ok((from_db(row.get(0))?, row.get(1))))
+            .map(|row| Ok((from_db(column(&row, 0)?)?, column(&row, 1)?)))
             .collect()
     }
 
@@ -414,8 +414,8 @@ async fn migrate(pool: &Pool, sql: &Sql) -> Result<(), StoreError> {
         .await
         .map_err(|e| pg_err("read schema_migrations", e))?
         .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .map(|row| column(row, 0))
+        .collect::<Result<_, _>>()?;
     for &(version, name, migration) in MIGRATIONS {
         if applied.contains(&version) {
             continue;
@@ -437,6 +437,15 @@ async fn migrate(pool: &Pool, sql: &Sql) -> Result<(), StoreError> {
     tx.commit()
         .await
         .map_err(|e| pg_err("commit migrations", e))
+}
+
+/// A column of a row, as a typed error rather than a panic if the schema is
+/// not what this code expects.
+fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a tokio_postgres::Row,
+    idx: usize,
+) -> Result<T, StoreError> {
+    row.try_get(idx).map_err(|e| pg_err("unexpected column", e))
 }
 
 fn to_db(seq: u64) -> Result<i64, StoreError> {

@@ -7,8 +7,9 @@ use chrono::{NaiveDate, NaiveTime};
 use risk::calendar::ny_to_utc;
 use risk::config::{AccountConfig, DeskConfig, ExposureLimit, Limits, RiskConfig};
 use risk::{
-    AccountId, AssetClass, ClOrdId, DeskId, Instrument, LuldTier, MarketUpdate, Nanos, OpenOrderChange,
-    OrdType, OrderRequest, Qty, RiskEngine, Sector, Side, Symbol, TimeInForce, Venue,
+    AccountId, AssetClass, ClOrdId, DeskId, Instrument, LuldTier, MarketUpdate, Nanos,
+    OpenOrderChange, OrdType, OrderRequest, Qty, RiskEngine, Sector, Side, Symbol, TimeInForce,
+    Venue,
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -25,7 +26,10 @@ pub fn price(i: usize) -> Decimal {
 }
 
 pub fn now0() -> Nanos {
-    ny_to_utc(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(), NaiveTime::from_hms_opt(10, 0, 0).unwrap())
+    ny_to_utc(
+        NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),
+        NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+    )
 }
 
 fn limits(scale: Decimal) -> Limits {
@@ -46,20 +50,34 @@ fn limits(scale: Decimal) -> Limits {
     for s in 0..10 {
         l.sectors.insert(
             Sector::new(&format!("SEC{s}")).unwrap(),
-            ExposureLimit { gross: Some(dec!(500000000) * scale), net: Some(dec!(500000000) * scale) },
+            ExposureLimit {
+                gross: Some(dec!(500000000) * scale),
+                net: Some(dec!(500000000) * scale),
+            },
         );
     }
     l.asset_classes.insert(
         AssetClass::Equity,
-        ExposureLimit { gross: Some(dec!(1000000000) * scale), net: Some(dec!(1000000000) * scale) },
+        ExposureLimit {
+            gross: Some(dec!(1000000000) * scale),
+            net: Some(dec!(1000000000) * scale),
+        },
     );
     l
 }
 
 pub fn config() -> RiskConfig {
-    let mut cfg = RiskConfig { firm: limits(dec!(10)), ..Default::default() };
+    let mut cfg = RiskConfig {
+        firm: limits(dec!(10)),
+        ..Default::default()
+    };
     let desk = DeskId::new("EQ").unwrap();
-    cfg.desks.insert(desk, DeskConfig { limits: limits(dec!(5)) });
+    cfg.desks.insert(
+        desk,
+        DeskConfig {
+            limits: limits(dec!(5)),
+        },
+    );
     let toml = r#"desk = "EQ"
 cash = "500000000"
 pdt_regime = "exempt"
@@ -74,7 +92,11 @@ pdt_regime = "exempt"
             symbol: symbol(i),
             sector: Sector::new(&format!("SEC{}", i % 10)).unwrap(),
             asset_class: AssetClass::Equity,
-            tier: if i % 2 == 0 { LuldTier::Tier1 } else { LuldTier::Tier2 },
+            tier: if i % 2 == 0 {
+                LuldTier::Tier1
+            } else {
+                LuldTier::Tier2
+            },
             tick: dec!(0.01),
             lot: 1,
             multiplier: Decimal::ONE,
@@ -92,7 +114,9 @@ pub fn engine() -> RiskEngine {
     let mut e = RiskEngine::new(config(), now0()).unwrap();
     // 251 closes: a deterministic pseudo-random walk per instrument.
     let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut px: Vec<f64> = (0..N_INSTRUMENTS).map(|i| 20.0 + ((i * 7) % 400) as f64).collect();
+    let mut px: Vec<f64> = (0..N_INSTRUMENTS)
+        .map(|i| 20.0 + ((i * 7) % 400) as f64)
+        .collect();
     for _ in 0..251 {
         let closes: Vec<(Symbol, Decimal)> = px
             .iter_mut()
@@ -110,7 +134,8 @@ pub fn engine() -> RiskEngine {
     }
     let acc = AccountId::new("ACC1").unwrap();
     for i in 0..N_INSTRUMENTS {
-        e.on_price(now0(), symbol(i), MarketUpdate::Trade { price: price(i) }).unwrap();
+        e.on_price(now0(), symbol(i), MarketUpdate::Trade { price: price(i) })
+            .unwrap();
     }
     for i in 0..N_POSITIONS {
         let q = if i % 5 == 0 { -500 } else { 1000 + i as i64 };
@@ -124,8 +149,14 @@ pub fn engine() -> RiskEngine {
 /// price, in an instrument the account holds, with a fresh ClOrdID.
 pub fn order(n: u64) -> OrderRequest {
     let i = (n as usize * 37) % N_POSITIONS;
-    let i = if i % 5 == 0 { i + 1 } else { i };
-    let side = if n % 3 == 0 { Side::Sell } else { Side::Buy };
+    let i = match i % 5 {
+        0 => i + 1,
+        _ => i,
+    };
+    let side = match n % 3 {
+        0 => Side::Sell,
+        _ => Side::Buy,
+    };
     let px = price(i) + Decimal::new((n % 20) as i64, 2);
     OrderRequest {
         cl_ord_id: ClOrdId::new(&format!("B{n}")).unwrap(),
@@ -145,6 +176,12 @@ pub fn order(n: u64) -> OrderRequest {
 
 /// Cancel an order accepted by the benchmark (outside the timed region).
 pub fn close(e: &mut RiskEngine, o: &OrderRequest, now: Nanos) {
-    e.on_open_order_change(now, &OpenOrderChange::Closed { account: o.account, cl_ord_id: o.cl_ord_id })
-        .unwrap();
+    e.on_open_order_change(
+        now,
+        &OpenOrderChange::Closed {
+            account: o.account,
+            cl_ord_id: o.cl_ord_id,
+        },
+    )
+    .unwrap();
 }

@@ -84,7 +84,9 @@ fn var_update(c: &mut Criterion) {
             p.set_weight(&model, k, black_box(w));
         })
     });
-    g.bench_function("full_rebuild_500_positions", |b| b.iter(|| p.rebuild(black_box(&model))));
+    g.bench_function("full_rebuild_500_positions", |b| {
+        b.iter(|| p.rebuild(black_box(&model)))
+    });
     g.finish();
 }
 

@@ -16,7 +16,10 @@ use risk::Nanos;
 mod fixture;
 
 fn main() {
-    let n: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let n: u64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let mut e = fixture::engine();
     let mut hist = Histogram::<u64>::new(3).expect("histogram");
     let mut now = fixture::now0().0;

@@ -12,6 +12,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::fixed::Money;
+
 /// One account's position in one instrument.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Position {
@@ -120,42 +122,50 @@ pub struct FillEffect {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Bucket {
     /// Projected gross.
-    pub gross: Decimal,
+    pub gross: Money,
     /// Net if every buy fills.
-    pub net_hi: Decimal,
+    pub net_hi: Money,
     /// Net if every sell fills.
-    pub net_lo: Decimal,
+    pub net_lo: Money,
 }
 
 impl Bucket {
     /// Worst absolute net.
-    pub fn net_abs(&self) -> Decimal {
+    #[inline]
+    pub fn net_abs(&self) -> Money {
         self.net_hi.abs().max(self.net_lo.abs())
     }
 
-    fn add(&mut self, c: &Contribution, sign: Decimal) {
-        self.gross += c.gross * sign;
-        self.net_hi += c.net_hi * sign;
-        self.net_lo += c.net_lo * sign;
+    #[inline]
+    fn replace(&mut self, old: &Contribution, new: &Contribution) {
+        self.gross += new.gross - old.gross;
+        self.net_hi += new.net_hi - old.net_hi;
+        self.net_lo += new.net_lo - old.net_lo;
+    }
+
+    /// This bucket with `old` replaced by `new`: (gross, worst absolute net).
+    #[inline]
+    pub fn projected(&self, old: &Contribution, new: &Contribution) -> (Money, Money) {
+        let mut b = *self;
+        b.replace(old, new);
+        (b.gross, b.net_abs())
     }
 }
 
-/// One position's share of every aggregate, valued at `unit_value`
+/// One position's share of every aggregate, valued at `unit`
 /// (mark price x multiplier).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Contribution {
     /// Projected gross notional.
-    pub gross: Decimal,
+    pub gross: Money,
     /// Projected net if all buys fill.
-    pub net_hi: Decimal,
+    pub net_hi: Money,
     /// Projected net if all sells fill.
-    pub net_lo: Decimal,
+    pub net_lo: Money,
     /// Gross notional of the position alone (no open orders).
-    pub pos_gross: Decimal,
+    pub pos_gross: Money,
     /// Signed market value of the position.
-    pub mv: Decimal,
-    /// Cost basis of the position.
-    pub cost: Decimal,
+    pub mv: Money,
     /// Projected long quantity.
     pub long_q: i64,
     /// Projected short quantity.
@@ -163,20 +173,20 @@ pub struct Contribution {
 }
 
 impl Contribution {
-    /// The contribution of `p` valued at `unit_value`.
-    pub fn of(p: &Position, unit_value: Decimal) -> Contribution {
+    /// The contribution of `p` valued at `unit`.
+    #[inline]
+    pub fn of(p: &Position, unit: Money) -> Contribution {
         let long_q = p.projected_long();
         let short_q = p.projected_short();
-        let net_hi = Decimal::from(long_q) * unit_value;
-        let net_lo = Decimal::from(short_q) * unit_value;
-        let mv = Decimal::from(p.qty) * unit_value;
+        let net_hi = unit.times(long_q);
+        let net_lo = unit.times(short_q);
+        let mv = unit.times(p.qty);
         Contribution {
             gross: net_hi.abs().max(net_lo.abs()),
             net_hi,
             net_lo,
             pos_gross: mv.abs(),
             mv,
-            cost: p.cost,
             long_q,
             short_q,
         }
@@ -193,15 +203,15 @@ pub struct Aggregates {
     /// Per asset class.
     pub classes: [Bucket; 4],
     /// Gross notional of positions only.
-    pub pos_gross: Decimal,
+    pub pos_gross: Money,
     /// Market value of positions.
-    pub mv: Decimal,
+    pub mv: Money,
     /// Cost basis of positions.
-    pub cost: Decimal,
+    pub cost: Money,
     /// Cash.
-    pub cash: Decimal,
+    pub cash: Money,
     /// Realised P&L today.
-    pub realised: Decimal,
+    pub realised: Money,
     /// Projected long / short quantities per instrument (dense index).
     pub proj: Vec<(i64, i64)>,
 }
@@ -217,16 +227,18 @@ impl Aggregates {
     }
 
     /// Equity: cash plus market value.
-    pub fn equity(&self) -> Decimal {
+    #[inline]
+    pub fn equity(&self) -> Money {
         self.cash + self.mv
     }
 
     /// Unrealised P&L.
-    pub fn unrealised(&self) -> Decimal {
+    pub fn unrealised(&self) -> Money {
         self.mv - self.cost
     }
 
     /// Replace `old` by `new` for an instrument in `sector` / `class`.
+    #[inline]
     pub fn apply(
         &mut self,
         instrument: usize,
@@ -235,19 +247,13 @@ impl Aggregates {
         old: &Contribution,
         new: &Contribution,
     ) {
-        let minus = Decimal::NEGATIVE_ONE;
-        let plus = Decimal::ONE;
-        self.total.add(old, minus);
-        self.total.add(new, plus);
+        self.total.replace(old, new);
         if let Some(s) = self.sectors.get_mut(sector) {
-            s.add(old, minus);
-            s.add(new, plus);
+            s.replace(old, new);
         }
-        self.classes[class].add(old, minus);
-        self.classes[class].add(new, plus);
+        self.classes[class].replace(old, new);
         self.pos_gross += new.pos_gross - old.pos_gross;
         self.mv += new.mv - old.mv;
-        self.cost += new.cost - old.cost;
         if let Some(p) = self.proj.get_mut(instrument) {
             p.0 += new.long_q - old.long_q;
             p.1 += new.short_q - old.short_q;
@@ -269,6 +275,10 @@ impl Aggregates {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    fn m(d: Decimal) -> Money {
+        Money::from_decimal(d)
+    }
 
     #[test]
     fn fills_open_add_reduce_and_flip() {
@@ -305,11 +315,11 @@ mod tests {
             open_sell: 300,
             ..Default::default()
         };
-        let c = Contribution::of(&p, dec!(10));
-        assert_eq!(c.net_hi, dec!(1500));
-        assert_eq!(c.net_lo, dec!(-2000));
-        assert_eq!(c.gross, dec!(2000));
-        assert_eq!(c.pos_gross, dec!(1000));
+        let c = Contribution::of(&p, m(dec!(10)));
+        assert_eq!(c.net_hi, m(dec!(1500)));
+        assert_eq!(c.net_lo, m(dec!(-2000)));
+        assert_eq!(c.gross, m(dec!(2000)));
+        assert_eq!(c.pos_gross, m(dec!(1000)));
         assert_eq!(p.projected_abs(), 200);
     }
 
@@ -321,10 +331,10 @@ mod tests {
             open_buy: 5,
             ..Default::default()
         };
-        let c = Contribution::of(&p, dec!(2));
+        let c = Contribution::of(&p, m(dec!(2)));
         a.apply(1, 1, 0, &Contribution::default(), &c);
-        assert_eq!(a.total.gross, dec!(30));
-        assert_eq!(a.sectors[1].net_hi, dec!(30));
+        assert_eq!(a.total.gross, m(dec!(30)));
+        assert_eq!(a.sectors[1].net_hi, m(dec!(30)));
         assert_eq!(a.proj[1], (15, 10));
         a.apply(1, 1, 0, &c, &Contribution::default());
         assert_eq!(a, Aggregates::new(2, 3));

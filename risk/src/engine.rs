@@ -32,6 +32,7 @@ use crate::config::{
 use crate::decision::{Rule, Scope, TradingState};
 use crate::drawdown::Drawdown;
 use crate::events::{Operator, RiskEvent, StateCause};
+use crate::fixed::Money;
 use crate::keys::{KeyHash, OrderKey};
 use crate::limits::{LevelLimits, RateWindow};
 use crate::market::{InstrumentMarket, MarketWide};
@@ -128,6 +129,10 @@ pub(crate) struct InstrumentEntry {
     pub market: InstrumentMarket,
     /// Valuation price (last, mid, prior close, or first order price).
     pub mark: Decimal,
+    /// `mark x multiplier` in fixed point.
+    pub unit: Money,
+    /// The multiplier, when it is a whole number (always, in practice).
+    pub mult_int: Option<i64>,
     pub restricted: bool,
     pub htb: bool,
     pub holders: Vec<u32>,
@@ -135,8 +140,53 @@ pub(crate) struct InstrumentEntry {
 }
 
 impl InstrumentEntry {
-    pub fn unit(&self) -> Decimal {
-        self.mark * self.spec.multiplier
+    fn new(
+        spec: &Instrument,
+        sector: usize,
+        wash_key: Option<usize>,
+        lambda: f64,
+    ) -> InstrumentEntry {
+        let m = spec.multiplier;
+        InstrumentEntry {
+            spec: spec.clone(),
+            sector,
+            class: spec.asset_class.index(),
+            wash_key,
+            market: InstrumentMarket::default(),
+            mark: Decimal::ZERO,
+            unit: Money::ZERO,
+            mult_int: if m.fract().is_zero() {
+                m.to_i64()
+            } else {
+                None
+            },
+            restricted: false,
+            htb: false,
+            holders: Vec::new(),
+            vol: EwmaVol::new(lambda),
+        }
+    }
+
+    /// Fixed-point value of one unit (share, contract) at the mark.
+    #[inline]
+    pub fn unit(&self) -> Money {
+        self.unit
+    }
+
+    /// Fixed-point value of one unit at price `px`.
+    #[inline]
+    pub fn value_at(&self, px: Decimal) -> Money {
+        match self.mult_int {
+            Some(1) => Money::from_decimal(px),
+            Some(k) => Money::from_decimal(px).times(k),
+            None => Money::from_decimal(px * self.spec.multiplier),
+        }
+    }
+
+    /// New valuation price.
+    pub fn set_mark(&mut self, mark: Decimal) {
+        self.mark = mark;
+        self.unit = self.value_at(mark);
     }
 }
 
@@ -144,7 +194,7 @@ pub(crate) struct Level {
     pub scope: Scope,
     pub limits: LevelLimits,
     pub agg: Aggregates,
-    pub daily_notional: Decimal,
+    pub daily_notional: Money,
     pub rate: RateWindow,
     pub manual: TradingState,
     pub dd: Drawdown,
@@ -168,7 +218,7 @@ impl Level {
             scope,
             limits,
             agg: Aggregates::new(n_sec, n_ins),
-            daily_notional: Decimal::ZERO,
+            daily_notional: Money::ZERO,
             rate,
             manual: TradingState::Active,
             dd: Drawdown::default(),
@@ -197,8 +247,8 @@ impl Level {
 
 pub(crate) struct AccountSettings {
     pub account_type: AccountType,
-    pub initial_margin: Decimal,
-    pub maintenance_margin: Decimal,
+    pub initial_margin: Money,
+    pub maintenance_margin: Money,
     pub pdt_regime: PdtRegime,
     pub on_breach: OnBreach,
     pub ord_type_mask: u8,
@@ -281,21 +331,15 @@ impl RiskEngine {
         let mut instruments = IndexMap::with_capacity(n_ins);
         for (i, (sym, spec)) in specs.iter().enumerate() {
             let wash_key = instrument_wash_key(spec, &specs, i);
-            instruments.insert(
-                *sym,
-                InstrumentEntry {
-                    spec: spec.clone(),
-                    sector: sectors.get_index_of(&spec.sector).unwrap_or(0),
-                    class: spec.asset_class.index(),
-                    wash_key,
-                    market: InstrumentMarket::default(),
-                    mark: Decimal::ZERO,
-                    restricted: cfg.restricted.contains(sym),
-                    htb: cfg.hard_to_borrow.contains(sym),
-                    holders: Vec::new(),
-                    vol: EwmaVol::new(cfg.var.lambda),
-                },
+            let mut entry = InstrumentEntry::new(
+                spec,
+                sectors.get_index_of(&spec.sector).unwrap_or(0),
+                wash_key,
+                cfg.var.lambda,
             );
+            entry.restricted = cfg.restricted.contains(sym);
+            entry.htb = cfg.hard_to_borrow.contains(sym);
+            instruments.insert(*sym, entry);
         }
         let firm = Level::new(
             Scope::Firm,
@@ -353,12 +397,13 @@ impl RiskEngine {
             n_ins,
             Some(PortfolioVar::new(&self.var_model)),
         );
-        level.agg.cash = a.cash;
+        let cash = Money::from_decimal(a.cash);
+        level.agg.cash = cash;
         let desk = self.desks.get_index_of(&a.desk).unwrap_or(0);
         if let Some((_, d)) = self.desks.get_index_mut(desk) {
-            d.agg.cash += a.cash;
+            d.agg.cash += cash;
         }
-        self.firm.agg.cash += a.cash;
+        self.firm.agg.cash += cash;
         let account = Account {
             level,
             desk,
@@ -395,8 +440,8 @@ impl RiskEngine {
         }
         let events = &mut self.events;
         let mut reset = |l: &mut Level| {
-            l.daily_notional = Decimal::ZERO;
-            l.agg.realised = Decimal::ZERO;
+            l.daily_notional = Money::ZERO;
+            l.agg.realised = Money::ZERO;
             l.dd.reset();
             l.dd_state = TradingState::Active;
             l.refresh(StateCause::Drawdown { pct: Decimal::ZERO }, events);
@@ -611,20 +656,10 @@ impl RiskEngine {
         for spec in &cfg.instruments {
             if !self.instruments.contains_key(&spec.symbol) {
                 self.sectors.insert(spec.sector);
+                let sector = self.sectors.get_index_of(&spec.sector).unwrap_or(0);
                 self.instruments.insert(
                     spec.symbol,
-                    InstrumentEntry {
-                        spec: spec.clone(),
-                        sector: self.sectors.get_index_of(&spec.sector).unwrap_or(0),
-                        class: spec.asset_class.index(),
-                        wash_key: None,
-                        market: InstrumentMarket::default(),
-                        mark: Decimal::ZERO,
-                        restricted: false,
-                        htb: false,
-                        holders: Vec::new(),
-                        vol: EwmaVol::new(cfg.var.lambda),
-                    },
+                    InstrumentEntry::new(spec, sector, None, cfg.var.lambda),
                 );
             }
         }
@@ -715,11 +750,11 @@ impl RiskEngine {
     pub fn pnl(&self, scope: Scope) -> Option<PnlView> {
         let l = self.level(scope)?;
         Some(PnlView {
-            realised: l.agg.realised,
-            unrealised: l.agg.unrealised(),
-            equity: l.agg.equity(),
-            gross_exposure: l.agg.total.gross,
-            net_exposure: l.agg.total.net_abs(),
+            realised: l.agg.realised.to_decimal(),
+            unrealised: l.agg.unrealised().to_decimal(),
+            equity: l.agg.equity().to_decimal(),
+            gross_exposure: l.agg.total.gross.to_decimal(),
+            net_exposure: l.agg.total.net_abs().to_decimal(),
         })
     }
 
@@ -820,12 +855,12 @@ fn settings_of(a: &crate::config::AccountConfig) -> AccountSettings {
     };
     AccountSettings {
         account_type: a.account_type,
-        initial_margin: if a.account_type == AccountType::Cash {
+        initial_margin: Money::from_decimal(if a.account_type == AccountType::Cash {
             Decimal::ONE
         } else {
             a.initial_margin
-        },
-        maintenance_margin: a.maintenance_margin,
+        }),
+        maintenance_margin: Money::from_decimal(a.maintenance_margin),
         pdt_regime: a.pdt_regime,
         on_breach: a.on_breach,
         ord_type_mask,
@@ -848,18 +883,22 @@ pub(crate) fn update_position<F: FnOnce(&mut Position)>(
     let acc = &mut engine.accounts[ai];
     let pos = &mut acc.positions[ii];
     let old = Contribution::of(pos, unit);
-    let old_w = Decimal::from(pos.qty) * unit;
+    let (old_qty, old_cost) = (pos.qty, pos.cost);
     f(pos);
     let new = Contribution::of(pos, unit);
-    let new_w = Decimal::from(pos.qty) * unit;
-    acc.level.agg.apply(ii, sector, class, &old, &new);
+    let (new_qty, new_cost) = (pos.qty, pos.cost);
+    let cost_delta = if new_cost == old_cost {
+        Money::ZERO
+    } else {
+        Money::from_decimal(new_cost - old_cost)
+    };
     let desk = acc.desk;
-    if let Some((_, d)) = engine.desks.get_index_mut(desk) {
-        d.agg.apply(ii, sector, class, &old, &new);
+    for l in [&mut acc.level, &mut engine.desks[desk], &mut engine.firm] {
+        l.agg.apply(ii, sector, class, &old, &new);
+        l.agg.cost += cost_delta;
     }
-    engine.firm.agg.apply(ii, sector, class, &old, &new);
-    if old_w != new_w {
-        let (ow, nw) = (to_f64(old_w), to_f64(new_w));
+    if old_qty != new_qty {
+        let (ow, nw) = (unit.times(old_qty).to_f64(), unit.times(new_qty).to_f64());
         if let Some(v) = &mut engine.accounts[ai].level.var {
             v.set_weight(&engine.var_model, ii, nw);
         }

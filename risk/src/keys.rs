@@ -115,14 +115,18 @@ mod tests {
 
     #[test]
     fn keys_differ_for_different_orders_and_split_points() {
-        let k = |a: &str, c: &str| OrderKey::new(AccountId::new(a).unwrap(), ClOrdId::new(c).unwrap());
+        let k =
+            |a: &str, c: &str| OrderKey::new(AccountId::new(a).unwrap(), ClOrdId::new(c).unwrap());
         assert_eq!(k("A", "1"), k("A", "1"));
         assert_ne!(k("A", "1"), k("B", "1"));
         assert_ne!(k("AB", "C"), k("A", "BC"));
         let mut set = HashSet::new();
         for acc in ["ACC1", "ACC2", "X"] {
             for i in 0..100_000 {
-                assert!(set.insert(k(acc, &format!("ORD-{i}"))), "collision at {acc} {i}");
+                assert!(
+                    set.insert(k(acc, &format!("ORD-{i}"))),
+                    "collision at {acc} {i}"
+                );
             }
         }
     }

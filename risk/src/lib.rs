@@ -31,6 +31,7 @@ pub mod book;
 pub mod calendar;
 pub mod compliance;
 pub mod drawdown;
+pub mod fixed;
 pub mod limits;
 pub mod market;
 pub mod overrides;

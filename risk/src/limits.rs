@@ -12,7 +12,26 @@ use indexmap::{IndexMap, IndexSet};
 use rust_decimal::Decimal;
 
 use crate::config::{ExposureLimit, Limits};
+use crate::fixed::Money;
 use crate::types::{Instrument, Nanos, Sector, Symbol};
+
+/// Gross and net limits of a bucket, in fixed point.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BucketLimit {
+    /// Maximum gross.
+    pub gross: Option<Money>,
+    /// Maximum absolute net.
+    pub net: Option<Money>,
+}
+
+impl From<ExposureLimit> for BucketLimit {
+    fn from(e: ExposureLimit) -> BucketLimit {
+        BucketLimit {
+            gross: e.gross.map(Money::from_decimal),
+            net: e.net.map(Money::from_decimal),
+        }
+    }
+}
 
 /// Limits of one level, in dense form.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -20,27 +39,27 @@ pub struct LevelLimits {
     /// See [`Limits::max_order_qty`].
     pub max_order_qty: Option<i64>,
     /// See [`Limits::max_order_notional`].
-    pub max_order_notional: Option<Decimal>,
+    pub max_order_notional: Option<Money>,
     /// See [`Limits::collar_pct`].
     pub collar_pct: Option<Decimal>,
     /// See [`Limits::collar_abs`].
     pub collar_abs: Option<Decimal>,
     /// See [`Limits::daily_notional`].
-    pub daily_notional: Option<Decimal>,
+    pub daily_notional: Option<Money>,
     /// See [`Limits::orders_per_second`].
     pub orders_per_second: Option<u32>,
     /// See [`Limits::credit_limit`].
-    pub credit_limit: Option<Decimal>,
+    pub credit_limit: Option<Money>,
     /// Position limit per instrument index (explicit or the default).
     pub position: Vec<Option<i64>>,
     /// See [`Limits::gross_exposure`].
-    pub gross: Option<Decimal>,
+    pub gross: Option<Money>,
     /// See [`Limits::net_exposure`].
-    pub net: Option<Decimal>,
+    pub net: Option<Money>,
     /// Per sector index.
-    pub sectors: Vec<ExposureLimit>,
+    pub sectors: Vec<BucketLimit>,
     /// Per asset class index.
-    pub classes: [ExposureLimit; 4],
+    pub classes: [BucketLimit; 4],
     /// See [`Limits::var_limit`].
     pub var_limit: Option<Decimal>,
 }
@@ -58,23 +77,24 @@ impl LevelLimits {
             .collect();
         let sectors_v = sectors
             .iter()
-            .map(|s| l.sectors.get(s).copied().unwrap_or_default())
+            .map(|s| l.sectors.get(s).copied().unwrap_or_default().into())
             .collect();
-        let mut classes = [ExposureLimit::default(); 4];
+        let mut classes = [BucketLimit::default(); 4];
         for (c, e) in &l.asset_classes {
-            classes[c.index()] = *e;
+            classes[c.index()] = (*e).into();
         }
+        let m = |x: Option<Decimal>| x.map(Money::from_decimal);
         LevelLimits {
             max_order_qty: l.max_order_qty,
-            max_order_notional: l.max_order_notional,
+            max_order_notional: m(l.max_order_notional),
             collar_pct: l.collar_pct,
             collar_abs: l.collar_abs,
-            daily_notional: l.daily_notional,
+            daily_notional: m(l.daily_notional),
             orders_per_second: l.orders_per_second,
-            credit_limit: l.credit_limit,
+            credit_limit: m(l.credit_limit),
             position,
-            gross: l.gross_exposure,
-            net: l.net_exposure,
+            gross: m(l.gross_exposure),
+            net: m(l.net_exposure),
             sectors: sectors_v,
             classes,
             var_limit: l.var_limit,

@@ -18,8 +18,9 @@ use crate::decision::{ExposureKind, Scope, TradingState, Violation};
 use crate::engine::{
     to_f64, update_position, Level, MarketUpdate, OpenOrder, RiskEngine, RiskError,
 };
-use crate::keys::OrderKey;
 use crate::events::{DrawdownTier, RiskEvent, StateCause, VarMethod};
+use crate::fixed::Money;
+use crate::keys::OrderKey;
 use crate::market::HaltNotice;
 use crate::types::{AccountId, AssetClass, Fill, Nanos, OpenOrderChange, Qty, Side, Symbol};
 use crate::var::VarModel;
@@ -83,8 +84,8 @@ impl RiskEngine {
             &mut self.desks[desk],
             &mut self.firm,
         ] {
-            l.agg.cash += effect.cash;
-            l.agg.realised += effect.realised;
+            l.agg.cash += Money::from_decimal(effect.cash);
+            l.agg.realised += Money::from_decimal(effect.realised);
         }
         if self.instruments[ii].mark.is_zero() {
             self.revalue(ii, fill.price);
@@ -237,11 +238,13 @@ impl RiskEngine {
         Ok(())
     }
 
+    /// Open orders change neither equity nor VaR (positions do): only the
+    /// exposure breach state needs a look.
     fn after_open_change(&mut self, ai: usize) {
         let desk = self.accounts[ai].desk;
-        self.evaluate_account(ai);
-        self.evaluate_desk(desk);
-        self.evaluate_firm();
+        evaluate_exposure(&mut self.accounts[ai].level, &mut self.events);
+        evaluate_exposure(&mut self.desks[desk], &mut self.events);
+        evaluate_exposure(&mut self.firm, &mut self.events);
     }
 
     /// Load a start-of-day position (quantity and average price); cash is
@@ -364,34 +367,30 @@ impl RiskEngine {
     pub(crate) fn revalue(&mut self, ii: usize, mark: Decimal) {
         let e = &mut self.instruments[ii];
         let old_unit = e.unit();
-        e.mark = mark;
+        e.set_mark(mark);
         let unit = e.unit();
         let (sector, class) = (e.sector, e.class);
         let holders = std::mem::take(&mut e.holders);
+        let mut firm_qty = 0i64;
         for &ai in &holders {
             let ai = ai as usize;
             let acc = &mut self.accounts[ai];
             let pos = acc.positions[ii];
             let old = Contribution::of(&pos, old_unit);
             let new = Contribution::of(&pos, unit);
-            acc.level.agg.apply(ii, sector, class, &old, &new);
-            if let Some((_, d)) = self.desks.get_index_mut(acc.desk) {
-                d.agg.apply(ii, sector, class, &old, &new);
+            let desk = acc.desk;
+            for l in [&mut acc.level, &mut self.desks[desk], &mut self.firm] {
+                l.agg.apply(ii, sector, class, &old, &new);
             }
-            self.firm.agg.apply(ii, sector, class, &old, &new);
             if pos.qty != 0 {
-                let nw = to_f64(Decimal::from(pos.qty) * unit);
-                if let Some(v) = &mut acc.level.var {
-                    v.set_weight(&self.var_model, ii, nw);
+                firm_qty += pos.qty;
+                if let Some(v) = &mut self.accounts[ai].level.var {
+                    v.set_weight(&self.var_model, ii, unit.times(pos.qty).to_f64());
                 }
             }
         }
         if let Some(v) = &mut self.firm.var {
-            let total: i64 = holders
-                .iter()
-                .map(|&a| self.accounts[a as usize].positions[ii].qty)
-                .sum();
-            v.set_weight(&self.var_model, ii, to_f64(Decimal::from(total) * unit));
+            v.set_weight(&self.var_model, ii, unit.times(firm_qty).to_f64());
         }
         for &ai in &holders {
             self.evaluate_account(ai as usize);
@@ -468,7 +467,7 @@ fn evaluate_level(
     events: &mut VecDeque<RiskEvent>,
 ) -> bool {
     let mut flatten = false;
-    let equity = l.agg.equity();
+    let equity = l.agg.equity().to_decimal();
     if let Some((tier, pct)) = l.dd.update(equity, dd_cfg) {
         events.push_back(RiskEvent::Drawdown {
             scope: l.scope,
@@ -491,15 +490,17 @@ fn evaluate_level(
         }
     }
     if let (Some(limit), Some(v)) = (l.limits.var_limit, l.var.as_mut()) {
-        let p = crate::engine::money(v.parametric());
-        let h = crate::engine::money(v.historical(model));
+        let limit_f = to_f64(limit);
+        let p = v.parametric();
+        let h = v.historical(model);
         let (method, var) = if p >= h {
             (VarMethod::Parametric, p)
         } else {
             (VarMethod::Historical, h)
         };
-        if var > limit && l.var_state == TradingState::Active {
+        if var > limit_f && l.var_state == TradingState::Active {
             l.var_state = TradingState::Reducing;
+            let var = crate::engine::money(var);
             events.push_back(RiskEvent::VarBreach {
                 scope: l.scope,
                 method,
@@ -507,32 +508,37 @@ fn evaluate_level(
                 limit,
             });
             l.refresh(StateCause::Var { var, limit }, events);
-        } else if var <= limit && l.var_state != TradingState::Active {
+        } else if var <= limit_f && l.var_state != TradingState::Active {
             l.var_state = TradingState::Active;
+            let var = crate::engine::money(var);
             l.refresh(StateCause::Var { var, limit }, events);
         }
     }
-    let gross_over = l.limits.gross.filter(|m| l.agg.total.gross > *m);
-    let net_over = l.limits.net.filter(|m| l.agg.total.net_abs() > *m);
+    evaluate_exposure(l, events);
+    flatten
+}
+
+/// Post-trade exposure breach (a price move took the level over a limit):
+/// one event when it starts.
+fn evaluate_exposure(l: &mut Level, events: &mut VecDeque<RiskEvent>) {
+    let gross = l.agg.total.gross;
+    let net = l.agg.total.net_abs();
+    let gross_over = l.limits.gross.filter(|m| gross > *m);
+    let net_over = l.limits.net.filter(|m| net > *m);
     let breached = gross_over.is_some() || net_over.is_some();
     if breached && !l.exposure_breached {
-        let violation = match (gross_over, net_over) {
-            (Some(limit), _) => Violation::Exposure {
-                scope: l.scope,
-                kind: ExposureKind::Gross,
-                projected: l.agg.total.gross,
-                limit,
-            },
-            (None, Some(limit)) => Violation::Exposure {
-                scope: l.scope,
-                kind: ExposureKind::Net,
-                projected: l.agg.total.net_abs(),
-                limit,
-            },
-            (None, None) => unreachable!(),
+        let (kind, projected, limit) = match (gross_over, net_over) {
+            (Some(limit), _) => (ExposureKind::Gross, gross, limit),
+            (None, Some(limit)) => (ExposureKind::Net, net, limit),
+            (None, None) => (ExposureKind::Gross, gross, gross),
+        };
+        let violation = Violation::Exposure {
+            scope: l.scope,
+            kind,
+            projected: projected.to_decimal(),
+            limit: limit.to_decimal(),
         };
         events.push_back(RiskEvent::LimitBreach { violation });
     }
     l.exposure_breached = breached;
-    flatten
 }

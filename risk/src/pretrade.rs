@@ -27,6 +27,7 @@ use crate::engine::{
     update_position, InstrumentEntry, Level, OpenOrder, RecentOrder, RiskEngine, RECENT_CAP,
 };
 use crate::events::RiskEvent;
+use crate::fixed::Money;
 use crate::keys::{params_fingerprint, OrderKey};
 use crate::types::{AssetClass, DeskId, Nanos, OrdType, OrderRequest, Qty, Side};
 
@@ -394,8 +395,7 @@ impl RiskEngine {
 
     fn check_duplicates(&self, req: &OrderRequest, now: Nanos) -> Option<Violation> {
         let key = OrderKey::new(req.account, req.cl_ord_id);
-        if self.seen.contains(&key) || self.open.contains_key(&key)
-        {
+        if self.seen.contains(&key) || self.open.contains_key(&key) {
             return Some(Violation::DuplicateClOrdId {
                 cl_ord_id: req.cl_ord_id,
             });
@@ -452,15 +452,16 @@ impl RiskEngine {
             return None;
         }
         let deviation = (price - reference).abs();
+        let deviation_x100 = deviation * Decimal::ONE_HUNDRED;
         let acc = &self.accounts[ai];
         for l in [&acc.level, &self.desks[acc.desk], &self.firm] {
             if let Some(limit_pct) = l.limits.collar_pct {
-                let deviation_pct = deviation * Decimal::ONE_HUNDRED / reference;
-                if deviation_pct > limit_pct {
+                // deviation / reference > limit%, without a division.
+                if deviation_x100 > limit_pct * reference {
                     return Some(Violation::PriceCollarPercent {
                         price,
                         reference,
-                        deviation_pct,
+                        deviation_pct: deviation_x100 / reference,
                         limit_pct,
                     });
                 }
@@ -492,7 +493,7 @@ impl RiskEngine {
         pdt::legacy_check(
             &acc.pdt,
             self.pdt_window_start,
-            acc.level.agg.equity(),
+            acc.level.agg.equity().to_decimal(),
             self.cfg.checks.pdt_min_equity,
         )
     }
@@ -569,11 +570,11 @@ impl RiskEngine {
         let acc = &self.accounts[ai];
         let e = &self.instruments[ii];
         let pos = &acc.positions[ii];
-        let mult = e.spec.multiplier;
-        let notional = Decimal::from(q) * px * mult;
+        let px_unit = e.value_at(px);
+        let notional = px_unit.times(q);
         let unit_old = e.unit();
-        let unit = if e.mark.is_zero() {
-            px * mult
+        let unit = if unit_old.is_zero() {
+            px_unit
         } else {
             unit_old
         };
@@ -585,6 +586,8 @@ impl RiskEngine {
         }
         let old = Contribution::of(pos, unit_old);
         let new = Contribution::of(&after, unit);
+        let increases = new.gross > old.gross;
+        let d = Money::to_decimal;
 
         macro_rules! limit {
             ($breach:expr, $v:expr) => {
@@ -604,6 +607,7 @@ impl RiskEngine {
         for l in [&acc.level, &self.desks[acc.desk], &self.firm] {
             let lim = &l.limits;
             let scope = l.scope;
+            let agg = &l.agg;
             if let Some(m) = lim.max_order_qty {
                 limit!(
                     q > m,
@@ -616,7 +620,10 @@ impl RiskEngine {
             if let Some(m) = lim.max_order_notional {
                 limit!(
                     notional > m,
-                    Violation::MaxOrderNotional { notional, limit: m }
+                    Violation::MaxOrderNotional {
+                        notional: d(notional),
+                        limit: d(m)
+                    }
                 );
             }
             if let Some(m) = lim.daily_notional {
@@ -625,21 +632,19 @@ impl RiskEngine {
                     t > m,
                     Violation::DailyNotional {
                         scope,
-                        notional: t,
-                        limit: m
+                        notional: d(t),
+                        limit: d(m)
                     }
                 );
             }
-            let agg = &l.agg;
-            let increases = new.gross > old.gross;
-            let gross = agg.total.gross - old.gross + new.gross;
+            let (gross, net) = agg.total.projected(&old, &new);
             if let Some(m) = lim.credit_limit {
                 limit!(
                     increases && gross > m,
                     Violation::CreditLimit {
                         scope,
-                        used: gross,
-                        limit: m
+                        used: d(gross),
+                        limit: d(m)
                     }
                 );
             }
@@ -655,7 +660,7 @@ impl RiskEngine {
                         scope,
                         symbol: req.symbol,
                         projected: Qty(projected),
-                        limit: Qty(*m)
+                        limit: Qty(*m),
                     }
                 );
             }
@@ -665,121 +670,111 @@ impl RiskEngine {
                     Violation::Exposure {
                         scope,
                         kind: ExposureKind::Gross,
-                        projected: gross,
-                        limit: m
+                        projected: d(gross),
+                        limit: d(m)
                     }
                 );
             }
             if let Some(m) = lim.net {
-                let before = agg.total.net_abs();
-                let hi = agg.total.net_hi - old.net_hi + new.net_hi;
-                let lo = agg.total.net_lo - old.net_lo + new.net_lo;
-                let net = hi.abs().max(lo.abs());
                 limit!(
-                    net > m && net > before,
+                    net > m && net > agg.total.net_abs(),
                     Violation::Exposure {
                         scope,
                         kind: ExposureKind::Net,
-                        projected: net,
-                        limit: m
+                        projected: d(net),
+                        limit: d(m)
                     }
                 );
             }
             if let (Some(sl), Some(sb)) = (lim.sectors.get(e.sector), agg.sectors.get(e.sector)) {
-                let sector = self.sectors.get_index(e.sector).copied();
-                if let (Some(m), Some(sector)) = (sl.gross, sector) {
-                    let g = sb.gross - old.gross + new.gross;
-                    limit!(
-                        increases && g > m,
-                        Violation::SectorExposure {
-                            scope,
-                            sector,
-                            kind: ExposureKind::Gross,
-                            projected: g,
-                            limit: m
-                        }
-                    );
-                }
-                if let (Some(m), Some(sector)) = (sl.net, sector) {
-                    let before = sb.net_abs();
-                    let hi = sb.net_hi - old.net_hi + new.net_hi;
-                    let lo = sb.net_lo - old.net_lo + new.net_lo;
-                    let n = hi.abs().max(lo.abs());
-                    limit!(
-                        n > m && n > before,
-                        Violation::SectorExposure {
-                            scope,
-                            sector,
-                            kind: ExposureKind::Net,
-                            projected: n,
-                            limit: m
-                        }
-                    );
+                if sl.gross.is_some() || sl.net.is_some() {
+                    let (g, n) = sb.projected(&old, &new);
+                    let sector = self.sectors.get_index(e.sector).copied();
+                    if let (Some(m), Some(sector)) = (sl.gross, sector) {
+                        limit!(
+                            increases && g > m,
+                            Violation::SectorExposure {
+                                scope,
+                                sector,
+                                kind: ExposureKind::Gross,
+                                projected: d(g),
+                                limit: d(m)
+                            }
+                        );
+                    }
+                    if let (Some(m), Some(sector)) = (sl.net, sector) {
+                        limit!(
+                            n > m && n > sb.net_abs(),
+                            Violation::SectorExposure {
+                                scope,
+                                sector,
+                                kind: ExposureKind::Net,
+                                projected: d(n),
+                                limit: d(m)
+                            }
+                        );
+                    }
                 }
             }
             let cl = &lim.classes[e.class];
-            let cb = &agg.classes[e.class];
-            let class = e.spec.asset_class;
-            if let Some(m) = cl.gross {
-                let g = cb.gross - old.gross + new.gross;
-                limit!(
-                    increases && g > m,
-                    Violation::AssetClassExposure {
-                        scope,
-                        class,
-                        kind: ExposureKind::Gross,
-                        projected: g,
-                        limit: m
-                    }
-                );
-            }
-            if let Some(m) = cl.net {
-                let before = cb.net_abs();
-                let hi = cb.net_hi - old.net_hi + new.net_hi;
-                let lo = cb.net_lo - old.net_lo + new.net_lo;
-                let n = hi.abs().max(lo.abs());
-                limit!(
-                    n > m && n > before,
-                    Violation::AssetClassExposure {
-                        scope,
-                        class,
-                        kind: ExposureKind::Net,
-                        projected: n,
-                        limit: m
-                    }
-                );
+            if cl.gross.is_some() || cl.net.is_some() {
+                let cb = &agg.classes[e.class];
+                let (g, n) = cb.projected(&old, &new);
+                let class = e.spec.asset_class;
+                if let Some(m) = cl.gross {
+                    limit!(
+                        increases && g > m,
+                        Violation::AssetClassExposure {
+                            scope,
+                            class,
+                            kind: ExposureKind::Gross,
+                            projected: d(g),
+                            limit: d(m)
+                        }
+                    );
+                }
+                if let Some(m) = cl.net {
+                    limit!(
+                        n > m && n > cb.net_abs(),
+                        Violation::AssetClassExposure {
+                            scope,
+                            class,
+                            kind: ExposureKind::Net,
+                            projected: d(n),
+                            limit: d(m)
+                        }
+                    );
+                }
             }
         }
 
         // Account buying power: projected gross at the initial margin rate
         // must stay within equity (cash plus market value).
         let a = &acc.level.agg;
-        if new.gross > old.gross {
+        let equity = a.equity();
+        if increases {
             let rate = acc.settings.initial_margin;
-            let equity = a.equity();
             let gross_after = a.total.gross - old.gross + new.gross;
             limit!(
-                gross_after * rate > equity,
+                gross_after.times_rate(rate) > equity,
                 Violation::BuyingPower {
                     account: req.account,
-                    required: ((new.gross - old.gross) * rate).round_dp(2),
-                    available: (equity - a.total.gross * rate).round_dp(2),
+                    required: d((new.gross - old.gross).times_rate(rate)).round_dp(2),
+                    available: d(equity - a.total.gross.times_rate(rate)).round_dp(2),
                 }
             );
         }
         if acc.settings.pdt_regime == PdtRegime::IntradayMargin {
             let after_qty = pos.qty + req.side.sign() * q;
-            let pos_gross_after =
-                a.pos_gross - old.pos_gross + (Decimal::from(after_qty) * unit).abs();
-            if pos_gross_after > a.pos_gross {
-                if let Some(v) = pdt::intraday_margin_check(
-                    pos_gross_after,
-                    acc.settings.maintenance_margin,
-                    a.equity(),
-                ) {
-                    limit!(true, v);
+            let pos_gross_after = a.pos_gross - old.pos_gross + unit.times(after_qty).abs();
+            let requirement = pos_gross_after.times_rate(acc.settings.maintenance_margin);
+            limit!(
+                pos_gross_after > a.pos_gross && requirement > equity,
+                Violation::IntradayMargin {
+                    requirement: d(requirement),
+                    equity: d(equity)
                 }
-            }
+            );
         }
         None
     }
@@ -828,7 +823,7 @@ impl RiskEngine {
         short_qty: i64,
         mark: usize,
     ) {
-        let notional = Decimal::from(q) * px * self.instruments[ii].spec.multiplier;
+        let notional = self.instruments[ii].value_at(px).times(q);
         let key = OrderKey::new(req.account, req.cl_ord_id);
         self.seen.insert(key);
         if self.recent.len() >= RECENT_CAP {

@@ -99,6 +99,19 @@ port_open() {
         >/dev/null 2>&1
 }
 
+# Stops a background process: SIGTERM, then SIGKILL if it is still there
+# after 10 s.
+stop_process() {
+    local pid=$1 waited=0
+    kill "$pid" 2>/dev/null || return 0
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 50 ]; do
+        sleep 0.2
+        waited=$((waited + 1))
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 # Runs the shared FIX acceptance suite against `fixgw acceptance-server`.
 run_acceptance_suite() {
     step "FIX acceptance suite against fixgw acceptance-server"
@@ -135,8 +148,7 @@ run_acceptance_suite() {
     local status=0
     python3 "$script" --port "$port" || status=$?
 
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
+    stop_process "$server_pid"
     trap - EXIT
     if [ "$status" -ne 0 ]; then
         tail -n 50 "$server_log" >&2 || true

@@ -325,9 +325,9 @@ impl Validator {
         let fields = msg.fields();
         let head = &self.session;
 
-        let mut header_seen: Seen = SmallVec::new();
-        let mut trailer_seen: Seen = SmallVec::new();
-        let mut body_seen: Seen = SmallVec::new();
+        let mut header_seen = Seen::new();
+        let mut trailer_seen = Seen::new();
+        let mut body_seen = Seen::new();
         let mut state = Part::Header;
         let mut i = 0;
         while i < fields.len() {
@@ -366,13 +366,11 @@ impl Validator {
                 Part::Body => &mut body_seen,
             };
             let mut problem = None;
-            if seen.contains(&tag) {
+            if !seen.insert(tag) {
                 problem = Some(Rejection::at(
                     SessionRejectReason::TagAppearsMoreThanOnce,
                     tag,
                 ));
-            } else {
-                seen.push(tag);
             }
             if problem.is_none() {
                 let allowed_in = (part == Part::Body).then_some(section);
@@ -561,8 +559,62 @@ impl Validator {
     }
 }
 
-/// Tags seen in one part of a message (on the stack for typical sizes).
-type Seen = SmallVec<[i32; 32]>;
+/// Tags seen in one part of a message: a bitset for tags below 2048, a
+/// short list (on the stack for typical sizes) for the rest.
+struct Seen {
+    low: [u64; 32],
+    high: SmallVec<[i32; 8]>,
+}
+
+impl Seen {
+    fn new() -> Self {
+        Self {
+            low: [0; 32],
+            high: SmallVec::new(),
+        }
+    }
+
+    /// Adds `tag`; false if it was already there.
+    #[inline]
+    fn insert(&mut self, tag: i32) -> bool {
+        if (0..2048).contains(&tag) {
+            let (w, b) = (tag as usize / 64, tag as usize % 64);
+            let fresh = self.low[w] & (1 << b) == 0;
+            self.low[w] |= 1 << b;
+            fresh
+        } else if self.high.contains(&tag) {
+            false
+        } else {
+            self.high.push(tag);
+            true
+        }
+    }
+
+    #[inline]
+    fn contains(&self, tag: i32) -> bool {
+        if (0..2048).contains(&tag) {
+            self.low[tag as usize / 64] & (1 << (tag as usize % 64)) != 0
+        } else {
+            self.high.contains(&tag)
+        }
+    }
+}
+
+trait TagLookup {
+    fn has(&self, tag: i32) -> bool;
+}
+
+impl TagLookup for Seen {
+    fn has(&self, tag: i32) -> bool {
+        self.contains(tag)
+    }
+}
+
+impl TagLookup for [i32] {
+    fn has(&self, tag: i32) -> bool {
+        self.contains(&tag)
+    }
+}
 
 /// First user-defined tag (FIX convention, QuickFIX `FIELD::UserMin`).
 const USER_MIN: i32 = 5000;
@@ -610,8 +662,8 @@ fn offer_first(slot: &mut Option<Rejection>, r: Option<Rejection>) {
     }
 }
 
-fn missing(required: &[i32], seen: &[i32]) -> Result<(), Rejection> {
-    match required.iter().find(|t| !seen.contains(t)) {
+fn missing<S: TagLookup + ?Sized>(required: &[i32], seen: &S) -> Result<(), Rejection> {
+    match required.iter().find(|&&t| !seen.has(t)) {
         Some(&t) => Err(Rejection::at(SessionRejectReason::RequiredTagMissing, t)),
         None => Ok(()),
     }
@@ -709,16 +761,60 @@ struct FieldDef {
     enum_id: u32,
 }
 
+/// The values of an enumerated field. Values of up to 7 bytes (nearly all)
+/// are packed into sorted `u64`s, so a lookup is a binary search over
+/// integers; longer ones are kept as sorted byte strings.
 #[derive(Debug, Clone)]
 struct EnumSet {
-    /// Sorted values.
-    values: Box<[Box<[u8]>]>,
+    short: Box<[u64]>,
+    long: Box<[Box<[u8]>]>,
 }
 
 impl EnumSet {
-    fn contains(&self, v: &[u8]) -> bool {
-        self.values.binary_search_by(|x| (**x).cmp(v)).is_ok()
+    fn new(values: impl IntoIterator<Item = Box<[u8]>>) -> Self {
+        let mut short = Vec::new();
+        let mut long = Vec::new();
+        for v in values {
+            match pack(&v) {
+                Some(k) => short.push(k),
+                None => long.push(v),
+            }
+        }
+        short.sort_unstable();
+        short.dedup();
+        long.sort();
+        long.dedup();
+        Self {
+            short: short.into(),
+            long: long.into(),
+        }
     }
+
+    fn is_empty(&self) -> bool {
+        self.short.is_empty() && self.long.is_empty()
+    }
+
+    #[inline]
+    fn contains(&self, v: &[u8]) -> bool {
+        match pack(v) {
+            Some(k) => self.short.binary_search(&k).is_ok(),
+            None => self.long.binary_search_by(|x| (**x).cmp(v)).is_ok(),
+        }
+    }
+}
+
+/// Packs a value of at most 7 bytes into a `u64`: the bytes from the top,
+/// the length in the lowest byte (so distinct values get distinct keys).
+#[inline]
+fn pack(v: &[u8]) -> Option<u64> {
+    if v.len() > 7 {
+        return None;
+    }
+    let mut k = v.len() as u64;
+    for (i, &b) in v.iter().enumerate() {
+        k |= u64::from(b) << (56 - 8 * i);
+    }
+    Some(k)
 }
 
 #[derive(Debug, Clone)]
@@ -729,8 +825,9 @@ struct Tables {
     trailer: Section,
     header_all: TagSet,
     trailer_all: TagSet,
-    /// Message bodies sorted by MsgType.
-    messages: Box<[(Box<[u8]>, Section)]>,
+    /// Message bodies sorted by packed MsgType (see [`pack`]); every
+    /// standard MsgType has at most 7 bytes.
+    messages: Box<[(u64, Section)]>,
 }
 
 impl Tables {
@@ -746,8 +843,9 @@ impl Tables {
     }
 
     fn message(&self, msg_type: &[u8]) -> Option<&Section> {
+        let key = pack(msg_type)?;
         self.messages
-            .binary_search_by(|(k, _)| (**k).cmp(msg_type))
+            .binary_search_by_key(&key, |(k, _)| *k)
             .ok()
             .map(|i| &self.messages[i].1)
     }
@@ -778,14 +876,11 @@ impl Tables {
             let kind = kind_of(f.fix_datatype());
             let enum_id = match f.enums() {
                 Some(values) => {
-                    let mut v: Vec<Box<[u8]>> =
-                        values.map(|e| e.value().as_bytes().into()).collect();
-                    v.sort();
-                    v.dedup();
-                    if v.is_empty() {
+                    let set = EnumSet::new(values.map(|e| e.value().as_bytes().into()));
+                    if set.is_empty() {
                         u32::MAX
                     } else {
-                        enums.push(EnumSet { values: v.into() });
+                        enums.push(set);
                         (enums.len() - 1) as u32
                     }
                 }
@@ -809,16 +904,16 @@ impl Tables {
         let trailer = section_of("StandardTrailer");
         let header_all = TagSet::from_tags(&all_tags(&header));
         let trailer_all = TagSet::from_tags(&all_tags(&trailer));
-        let mut messages: Vec<(Box<[u8]>, Section)> = dict
+        // A MsgType longer than 7 bytes (none exists) could not be looked
+        // up, so it is left out: such messages get InvalidMsgType.
+        let mut messages: Vec<(u64, Section)> = dict
             .iter_messages()
-            .map(|m| {
-                (
-                    m.msg_type().as_bytes().into(),
-                    compiler.section(m.layout(), 0),
-                )
+            .filter_map(|m| {
+                let key = pack(m.msg_type().as_bytes())?;
+                Some((key, compiler.section(m.layout(), 0)))
             })
             .collect();
-        messages.sort_by(|a, b| a.0.cmp(&b.0));
+        messages.sort_by_key(|m| m.0);
         messages.dedup_by(|a, b| a.0 == b.0);
         Tables {
             fields: fields.into(),

@@ -1661,6 +1661,25 @@ mod tests {
     }
 
     #[test]
+    fn options_deserialize_with_defaults_and_reject_unknown_keys() {
+        use serde::de::value::{Error, MapDeserializer};
+        let de = |pairs: Vec<(&'static str, bool)>| {
+            ValidationOptions::deserialize(MapDeserializer::<_, Error>::new(pairs.into_iter()))
+        };
+        let o = de(vec![("check_enum_values", false)]).unwrap();
+        assert_eq!(
+            o,
+            ValidationOptions {
+                check_enum_values: false,
+                ..Default::default()
+            }
+        );
+        assert_eq!(de(vec![]).unwrap(), ValidationOptions::default());
+        let err = de(vec![("check_enums", false)]).unwrap_err();
+        assert!(err.to_string().contains("check_enums"), "{err}");
+    }
+
+    #[test]
     fn user_defined_fields_from_fix_dictionaries() {
         let ext = Extensions {
             fields: vec![UserField {

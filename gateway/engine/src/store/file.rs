@@ -173,6 +173,7 @@ fn push_escaped(out: &mut String, s: &str) {
 pub struct FileStore {
     key: SessionKey,
     dir: PathBuf,
+    log_path: PathBuf,
     policy: FsyncPolicy,
     /// `None` before the log exists, and after a failed write (the next call
     /// recovers from the file).
@@ -201,6 +202,7 @@ impl FileStore {
         }
         let mut store = Self {
             key,
+            log_path: dir.join(LOG_FILE),
             dir,
             policy,
             log: None,
@@ -215,18 +217,14 @@ impl FileStore {
         &self.dir
     }
 
-    fn log_path(&self) -> PathBuf {
-        self.dir.join(LOG_FILE)
-    }
-
     /// Replays the log into `self.log` if the file exists.
     fn recover_if_present(&mut self) -> Result<(), StoreError> {
         if self.log.is_none() {
-            let path = self.log_path();
-            match OpenOptions::new().read(true).append(true).open(&path) {
-                Ok(file) => self.log = Some(Log::recover(file, &path, &self.key)?),
+            let path = &self.log_path;
+            match OpenOptions::new().read(true).append(true).open(path) {
+                Ok(file) => self.log = Some(Log::recover(file, path, &self.key)?),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_err(&path, e)),
+                Err(e) => return Err(io_err(path, e)),
             }
         }
         Ok(())
@@ -235,13 +233,11 @@ impl FileStore {
     /// The open log, recovered from disk or created with `creation_time`.
     fn log(&mut self, creation_time: DateTime<Utc>) -> Result<&mut Log, StoreError> {
         self.recover_if_present()?;
-        if self.log.is_none() {
-            self.log = Some(Log::create(&self.dir, &self.key, creation_time)?);
-        }
-        match self.log.as_mut() {
-            Some(log) => Ok(log),
-            None => unreachable!("the log was just opened or created"),
-        }
+        let log = match self.log.take() {
+            Some(log) => log,
+            None => Log::create(&self.dir, &self.key, creation_time)?,
+        };
+        Ok(self.log.insert(log))
     }
 
     /// Appends one record; on failure forgets the in-memory log so that the
@@ -249,7 +245,7 @@ impl FileStore {
     fn append(&mut self, kind: Kind, seq: u64, payload: &[u8]) -> Result<(), StoreError> {
         if payload.len() > MAX_MESSAGE_LEN {
             return Err(io_err(
-                &self.log_path(),
+                &self.log_path,
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
                     format!(
@@ -260,13 +256,12 @@ impl FileStore {
             ));
         }
         let policy = self.policy;
-        let path = self.log_path();
         let result = self
             .log(DateTime::<Utc>::UNIX_EPOCH)?
             .append(kind, seq, payload, policy);
         result.map_err(|e| {
             self.log = None;
-            io_err(&path, e)
+            io_err(&self.log_path, e)
         })
     }
 }
@@ -294,9 +289,8 @@ impl MessageStore for FileStore {
             return Ok(Vec::new());
         }
         self.recover_if_present()?;
-        let path = self.log_path();
         match &self.log {
-            Some(log) => log.read_range(begin, end, &path),
+            Some(log) => log.read_range(begin, end, &self.log_path),
             None => Ok(Vec::new()),
         }
     }
@@ -308,11 +302,10 @@ impl MessageStore for FileStore {
     }
 
     async fn flush(&mut self) -> Result<(), StoreError> {
-        let path = self.log_path();
         if let Some(log) = self.log.as_mut() {
             if let Err(e) = log.sync() {
                 self.log = None;
-                return Err(io_err(&path, e));
+                return Err(io_err(&self.log_path, e));
             }
         }
         Ok(())

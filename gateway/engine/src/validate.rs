@@ -270,6 +270,36 @@ impl Validator {
         v
     }
 
+    /// The validator for a session's BeginString with the embedded
+    /// dictionaries: FIX.4.2 and FIX.4.4 validate against themselves;
+    /// FIXT.1.1 validates session messages against FIXT.1.1 and application
+    /// messages against FIX.5.0SP2 (ApplVerID 9), FIX.4.4 (6) or FIX.4.2 (4),
+    /// by ApplVerID (1128) or else `default_appl_ver_id` (DefaultApplVerID
+    /// from the Logon; 9 if `None`). `None` for other BeginStrings or a
+    /// default ApplVerID without a dictionary. Compiling takes milliseconds:
+    /// build one per configuration and share it.
+    pub fn for_session(
+        begin_string: &str,
+        default_appl_ver_id: Option<&[u8]>,
+        options: ValidationOptions,
+    ) -> Option<Self> {
+        use fix_dictionaries::Version;
+        match Version::from_begin_string(begin_string)? {
+            Version::Fixt11 => {
+                let mut v = Self::new(fix_dictionaries::fixt11(), None, options);
+                v.add_app_dictionary("9", fix_dictionaries::fix50sp2());
+                v.add_app_dictionary("6", fix_dictionaries::fix44());
+                v.add_app_dictionary("4", fix_dictionaries::fix42());
+                if !v.set_default_appl_ver_id(default_appl_ver_id.unwrap_or(b"9")) {
+                    return None;
+                }
+                Some(v)
+            }
+            Version::Fix50Sp2 => None,
+            version => Some(Self::new(version.dictionary(), None, options)),
+        }
+    }
+
     /// Adds (or replaces) the application dictionary used for messages whose
     /// ApplVerID (1128) is `appl_ver_id`. The first one added is the
     /// default (DefaultApplVerID); see [`Validator::set_default_appl_ver_id`].
@@ -1614,6 +1644,25 @@ mod tests {
     }
 
     #[test]
+    fn for_session_picks_the_dictionaries() {
+        let o = ValidationOptions::default();
+        assert!(Validator::for_session("FIX.4.3", None, o).is_none());
+        assert!(Validator::for_session("FIXT.1.1", Some(b"2"), o).is_none());
+        let v = Validator::for_session("FIX.4.2", None, o).unwrap();
+        assert_eq!(check(&v, "FIX.4.2", "0|34=2|49=TW|52=<T>|56=ISLD|"), Ok(()));
+        let v = Validator::for_session("FIXT.1.1", None, o).unwrap();
+        let nos = "D|34=2|49=TW|52=<T>|56=ISLD|11=ID|40=1|54=1|38=1|55=INTC|60=<T>|1090=2|";
+        assert_eq!(check(&v, "FIXT.1.1", nos), Ok(()));
+        let nos44 = nos.replace("|11=ID", "|1128=6|11=ID");
+        assert_eq!(
+            check(&v, "FIXT.1.1", &nos44),
+            rej(R::InvalidTagNumber, 1090)
+        );
+        let v = Validator::for_session("FIXT.1.1", Some(b"6"), o).unwrap();
+        assert_eq!(check(&v, "FIXT.1.1", nos), rej(R::InvalidTagNumber, 1090));
+    }
+
+    #[test]
     fn options() {
         let opts = |f: fn(&mut ValidationOptions)| {
             let mut o = ValidationOptions::default();
@@ -1981,6 +2030,10 @@ mod tests {
     #[ignore]
     fn timing() {
         let m = wire("FIX.4.4", "D|34=2|49=TW|52=<T>|56=ISLD|11=ID|21=1|40=2|44=10.5|54=1|38=200|55=INTC|60=<T>|59=0|1=ACC|");
+        let t = std::time::Instant::now();
+        let fixt = Validator::for_session("FIXT.1.1", None, ValidationOptions::default());
+        println!("compile FIXT.1.1 + 5.0SP2 + 4.4 + 4.2: {:?}", t.elapsed());
+        assert!(fixt.is_some());
         let v = v44();
         assert_eq!(v.validate(&m), Ok(()));
         let n = 1_000_000;

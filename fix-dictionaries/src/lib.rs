@@ -137,7 +137,12 @@ pub fn for_begin_string(s: &str) -> Option<&'static Dictionary> {
 }
 
 /// One field the project defines on top of a standard dictionary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Deserializable from configuration, e.g. in TOML:
+/// `{ tag = 5001, name = "RiskBucket", fix_type = "STRING",
+///    enums = [["A", "Alpha"]], messages = [["D", false]] }`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserField {
     /// Tag number (by FIX convention 5000-9999 for bilateral fields).
     pub tag: u16,
@@ -146,6 +151,7 @@ pub struct UserField {
     /// QuickFIX type name, e.g. `STRING`, `INT`, `PRICE`, `CHAR`.
     pub fix_type: String,
     /// Allowed values with descriptions; empty means any value of the type.
+    #[serde(default)]
     pub enums: Vec<(String, String)>,
     /// `(msg_type, required)`: the messages whose body may carry the field;
     /// msg_type `"header"` puts it in the standard header.
@@ -153,7 +159,8 @@ pub struct UserField {
 }
 
 /// The project's additions to a standard dictionary.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Extensions {
     pub fields: Vec<UserField>,
 }
@@ -459,6 +466,21 @@ mod tests {
         let mut e = sample();
         e.fields[0].tag = 0;
         assert!(matches!(fix44_ext(&e), Err(ExtensionError::ZeroTag { .. })));
+    }
+
+    #[test]
+    fn extensions_deserialize() {
+        let e: Extensions = serde_json::from_str(
+            r#"{"fields": [{"tag": 5001, "name": "RiskBucket", "fix_type": "STRING",
+                "enums": [["A", "Alpha & co"], ["B", "Beta"]],
+                "messages": [["D", false], ["8", true]]},
+               {"tag": 5002, "name": "GatewayHop", "fix_type": "INT",
+                "messages": [["header", false]]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(e, sample());
+        let bad = r#"{"fields": [{"tag": 5001, "name": "X", "fix_type": "INT", "messages": [], "colour": 1}]}"#;
+        assert!(serde_json::from_str::<Extensions>(bad).is_err());
     }
 
     fn fix44_ext(e: &Extensions) -> Result<Dictionary, ExtensionError> {

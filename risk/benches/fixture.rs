@@ -38,7 +38,7 @@ fn limits(scale: Decimal) -> Limits {
         max_order_notional: Some(dec!(5000000) * scale),
         collar_pct: Some(dec!(10)),
         collar_abs: Some(dec!(50)),
-        daily_notional: Some(dec!(100000000000) * scale),
+        daily_notional: Some(dec!(10000000000000) * scale),
         orders_per_second: Some(100_000),
         credit_limit: Some(dec!(1000000000) * scale),
         max_position: Some(1_000_000),
@@ -163,7 +163,12 @@ pub fn order(n: u64) -> OrderRequest {
         account: AccountId::new("ACC1").unwrap(),
         symbol: symbol(i),
         side,
-        qty: Qty(100 + ((n / 400) % 1000) as i64),
+        // Sells stay within the long (1000+ shares): a typical order is
+        // not a short sale.
+        qty: Qty(match side {
+            Side::Buy => 100 + ((n / 400) % 1000) as i64,
+            _ => 100 + ((n / 400) % 600) as i64,
+        }),
         ord_type: OrdType::Limit,
         price: Some(px),
         stop_price: None,

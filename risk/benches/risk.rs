@@ -72,7 +72,7 @@ fn var_update(c: &mut Criterion) {
     g.bench_function("incremental_update_500_positions", |b| {
         b.iter(|| {
             k = (k + 7) % n;
-            let w = p.weight(k) + if k % 2 == 0 { 100.0 } else { -100.0 };
+            let w = p.weight(k) + if k & 1 == 0 { 100.0 } else { -100.0 };
             p.set_weight(&model, k, w);
             black_box((p.parametric(), p.historical(&model)))
         })
@@ -80,7 +80,7 @@ fn var_update(c: &mut Criterion) {
     g.bench_function("set_weight_500_positions", |b| {
         b.iter(|| {
             k = (k + 7) % n;
-            let w = p.weight(k) + if k % 2 == 0 { 100.0 } else { -100.0 };
+            let w = p.weight(k) + if k & 1 == 0 { 100.0 } else { -100.0 };
             p.set_weight(&model, k, black_box(w));
         })
     });

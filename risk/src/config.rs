@@ -232,6 +232,14 @@ pub struct ChecksConfig {
     /// Minimum equity for a pattern day trader (FINRA 4210).
     #[serde(default = "default_pdt_equity")]
     pub pdt_min_equity: Decimal,
+    /// Orders per day the duplicate-ClOrdID set is sized for at start, so
+    /// that it does not rehash (a latency spike) during the day.
+    #[serde(default = "default_orders_per_day")]
+    pub expected_orders_per_day: usize,
+}
+
+fn default_orders_per_day() -> usize {
+    1 << 20
 }
 
 fn default_dup_window() -> i64 {
@@ -247,6 +255,7 @@ impl Default for ChecksConfig {
             duplicate_window_ms: default_dup_window(),
             collar_reference: CollarReference::Last,
             pdt_min_equity: default_pdt_equity(),
+            expected_orders_per_day: default_orders_per_day(),
         }
     }
 }

@@ -33,7 +33,7 @@ use crate::decision::{Rule, Scope, TradingState};
 use crate::drawdown::Drawdown;
 use crate::events::{Operator, RiskEvent, StateCause};
 use crate::fixed::Money;
-use crate::keys::{KeyHash, OrderKey};
+use crate::keys::{IdHash, KeyHash, OrderKey};
 use crate::limits::{LevelLimits, RateWindow};
 use crate::market::{InstrumentMarket, MarketWide};
 use crate::overrides::Overrides;
@@ -133,6 +133,8 @@ pub(crate) struct InstrumentEntry {
     pub unit: Money,
     /// The multiplier, when it is a whole number (always, in practice).
     pub mult_int: Option<i64>,
+    /// The tick in fixed-point units, when it fits an i64.
+    pub tick_units: Option<i64>,
     pub restricted: bool,
     pub htb: bool,
     pub holders: Vec<u32>,
@@ -152,7 +154,11 @@ impl InstrumentEntry {
             sector,
             class: spec.asset_class.index(),
             wash_key,
-            market: InstrumentMarket::default(),
+            market: {
+                let mut m = InstrumentMarket::default();
+                m.set_tier(spec.tier);
+                m
+            },
             mark: Decimal::ZERO,
             unit: Money::ZERO,
             mult_int: if m.fract().is_zero() {
@@ -160,6 +166,7 @@ impl InstrumentEntry {
             } else {
                 None
             },
+            tick_units: tick_units(spec.tick),
             restricted: false,
             htb: false,
             holders: Vec::new(),
@@ -181,6 +188,21 @@ impl InstrumentEntry {
             Some(k) => Money::from_decimal(px).times(k),
             None => Money::from_decimal(px * self.spec.multiplier),
         }
+    }
+
+    /// True if `p` is a positive multiple of the tick.
+    #[inline]
+    pub fn on_tick(&self, p: Decimal) -> bool {
+        if p <= Decimal::ZERO {
+            return false;
+        }
+        if p.scale() <= crate::fixed::SCALE {
+            // Exact in fixed point: an integer remainder.
+            if let (Some(t), Ok(v)) = (self.tick_units, i64::try_from(Money::from_decimal(p).0)) {
+                return v % t == 0;
+            }
+        }
+        (p % self.spec.tick).is_zero()
     }
 
     /// New valuation price.
@@ -285,8 +307,6 @@ pub(crate) struct Locate {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct RecentOrder {
-    pub at: Nanos,
-    pub fp: u64,
     pub account: AccountId,
     pub symbol: Symbol,
     pub side: crate::types::Side,
@@ -300,14 +320,16 @@ pub(crate) const RECENT_CAP: usize = 256;
 /// The risk engine. See the module documentation.
 pub struct RiskEngine {
     pub(crate) cfg: RiskConfig,
-    pub(crate) instruments: IndexMap<Symbol, InstrumentEntry>,
+    pub(crate) instruments: IndexMap<Symbol, InstrumentEntry, IdHash>,
     pub(crate) sectors: IndexSet<Sector>,
-    pub(crate) accounts: IndexMap<AccountId, Account>,
-    pub(crate) desks: IndexMap<DeskId, Level>,
+    pub(crate) accounts: IndexMap<AccountId, Account, IdHash>,
+    pub(crate) desks: IndexMap<DeskId, Level, IdHash>,
     pub(crate) firm: Level,
     pub(crate) open: IndexMap<OrderKey, OpenOrder, KeyHash>,
     pub(crate) seen: HashSet<OrderKey, KeyHash>,
     pub(crate) recent: VecDeque<RecentOrder>,
+    /// (time, parameters fingerprint) of `recent`, compact for the scan.
+    pub(crate) recent_fp: VecDeque<(Nanos, u64)>,
     pub(crate) overrides: Overrides,
     pub(crate) market_wide: MarketWide,
     pub(crate) day: TradingDay,
@@ -328,7 +350,7 @@ impl RiskEngine {
         let n_ins = specs.len();
         let n_sec = sectors.len();
         let var_model = VarModel::new(n_ins, cfg.var.lambda, cfg.var.history_days);
-        let mut instruments = IndexMap::with_capacity(n_ins);
+        let mut instruments = IndexMap::with_capacity_and_hasher(n_ins, IdHash::default());
         for (i, (sym, spec)) in specs.iter().enumerate() {
             let wash_key = instrument_wash_key(spec, &specs, i);
             let mut entry = InstrumentEntry::new(
@@ -348,7 +370,7 @@ impl RiskEngine {
             n_ins,
             Some(PortfolioVar::new(&var_model)),
         );
-        let mut desks = IndexMap::new();
+        let mut desks = IndexMap::with_hasher(IdHash::default());
         for (id, d) in &cfg.desks {
             desks.insert(
                 *id,
@@ -364,12 +386,16 @@ impl RiskEngine {
         let mut engine = RiskEngine {
             instruments,
             sectors,
-            accounts: IndexMap::new(),
+            accounts: IndexMap::with_hasher(IdHash::default()),
             desks,
             firm,
             open: IndexMap::with_capacity_and_hasher(1 << 14, KeyHash::default()),
-            seen: HashSet::with_capacity_and_hasher(1 << 16, KeyHash::default()),
+            seen: HashSet::with_capacity_and_hasher(
+                cfg.checks.expected_orders_per_day.min(1 << 24),
+                KeyHash::default(),
+            ),
             recent: VecDeque::with_capacity(RECENT_CAP),
+            recent_fp: VecDeque::with_capacity(RECENT_CAP),
             overrides: Overrides::default(),
             market_wide: MarketWide::default(),
             day: TradingDay::containing(now),
@@ -435,6 +461,7 @@ impl RiskEngine {
         self.pdt_window_start = start;
         self.seen.clear();
         self.recent.clear();
+        self.recent_fp.clear();
         for e in self.instruments.values_mut() {
             e.market.start_day();
         }
@@ -804,6 +831,14 @@ impl RiskEngine {
     pub fn overrides(&self) -> impl Iterator<Item = &crate::overrides::Override> {
         self.overrides.iter()
     }
+}
+
+fn tick_units(tick: Decimal) -> Option<i64> {
+    let m = Money::from_decimal(tick);
+    // Only ticks that fixed point represents exactly.
+    (m.0 > 0 && m.to_decimal() == tick.normalize())
+        .then(|| i64::try_from(m.0).ok())
+        .flatten()
 }
 
 pub(crate) fn money(x: f64) -> Decimal {

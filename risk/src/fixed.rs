@@ -18,6 +18,17 @@ use rust_decimal::Decimal;
 /// Decimal places kept.
 pub const SCALE: u32 = 8;
 const ONE: i128 = 100_000_000;
+const POW10: [i128; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 /// Money in units of 10^-8.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,13 +39,14 @@ impl Money {
     pub const ZERO: Money = Money(0);
 
     /// From a Decimal, rounded half even to 8 places.
+    #[inline]
     pub fn from_decimal(d: Decimal) -> Money {
         let scale = d.scale();
         if scale <= SCALE {
-            Money(d.mantissa() * 10i128.pow(SCALE - scale))
+            Money(d.mantissa() * POW10[(SCALE - scale) as usize])
         } else {
             let r = d.round_dp(SCALE);
-            Money(r.mantissa() * 10i128.pow(SCALE - r.scale()))
+            Money(r.mantissa() * POW10[(SCALE - r.scale()) as usize])
         }
     }
 

@@ -36,7 +36,7 @@ impl OrderKey {
             a = (a ^ x).wrapping_mul(K2).rotate_left(31);
             b = (b ^ x.rotate_left(17)).wrapping_mul(K1).rotate_left(27) ^ a;
         };
-        for part in [account.as_str().as_bytes(), id.as_str().as_bytes()] {
+        for part in [account.as_bytes(), id.as_bytes()] {
             for chunk in part.chunks(8) {
                 let mut buf = [0u8; 8];
                 buf[..chunk.len()].copy_from_slice(chunk);
@@ -61,7 +61,7 @@ pub(crate) fn params_fingerprint(
 ) -> u64 {
     let mut h = K1;
     let mut mix = |x: u64| h = (h ^ x).wrapping_mul(K2).rotate_left(29);
-    for part in [account.as_str().as_bytes(), symbol.as_str().as_bytes()] {
+    for part in [account.as_bytes(), symbol.as_bytes()] {
         for chunk in part.chunks(8) {
             let mut buf = [0u8; 8];
             buf[..chunk.len()].copy_from_slice(chunk);
@@ -107,6 +107,42 @@ impl Hasher for PassThrough {
 
 /// Build-hasher for [`OrderKey`] maps and sets.
 pub(crate) type KeyHash = BuildHasherDefault<PassThrough>;
+
+/// A fast, deterministic hasher for the short identifiers (symbols,
+/// accounts, desks) that key the engine's tables: the Fx algorithm, one
+/// multiply per 8 bytes. The keys come from configuration, so hash
+/// flooding is not a concern; an unknown id in an order only probes.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        fmix(self.0)
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K1);
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(K1);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(K1);
+    }
+}
+
+/// Build-hasher for identifier-keyed tables.
+pub type IdHash = BuildHasherDefault<IdHasher>;
 
 #[cfg(test)]
 mod tests {

@@ -44,6 +44,10 @@ pub struct LevelLimits {
     pub collar_pct: Option<Decimal>,
     /// See [`Limits::collar_abs`].
     pub collar_abs: Option<Decimal>,
+    /// `collar_pct` in fixed point.
+    pub collar_pct_fx: Option<Money>,
+    /// `collar_abs` in fixed point.
+    pub collar_abs_fx: Option<Money>,
     /// See [`Limits::daily_notional`].
     pub daily_notional: Option<Money>,
     /// See [`Limits::orders_per_second`].
@@ -89,6 +93,8 @@ impl LevelLimits {
             max_order_notional: m(l.max_order_notional),
             collar_pct: l.collar_pct,
             collar_abs: l.collar_abs,
+            collar_pct_fx: m(l.collar_pct),
+            collar_abs_fx: m(l.collar_abs),
             daily_notional: m(l.daily_notional),
             orders_per_second: l.orders_per_second,
             credit_limit: m(l.credit_limit),

@@ -106,6 +106,10 @@ pub struct InstrumentMarket {
     pub prior_close: Option<Decimal>,
     halt: Option<(HaltReason, Option<Nanos>)>,
     luld_ref: Option<Decimal>,
+    /// Tier the cached bands were computed for.
+    tier: LuldTier,
+    /// Bands for `luld_ref`: (normal, doubled), computed when it changes.
+    bands: Option<[(Decimal, Decimal); 2]>,
     window: VecDeque<(Nanos, Decimal)>,
     window_sum: Decimal,
     limit_state_since: Option<Nanos>,
@@ -152,14 +156,34 @@ impl InstrumentMarket {
             return None;
         }
         let r = self.luld_ref?;
-        Some(luld_bands(tier, r, luld_doubled(tier, r, day, now)))
+        let doubled = luld_doubled(tier, r, day, now);
+        match self.bands {
+            Some(b) if tier == self.tier => Some(b[usize::from(doubled)]),
+            _ => Some(luld_bands(tier, r, doubled)),
+        }
+    }
+
+    /// Set the LULD tier (from the instrument definition).
+    pub fn set_tier(&mut self, tier: LuldTier) {
+        self.tier = tier;
+        self.set_reference(self.luld_ref);
+    }
+
+    fn set_reference(&mut self, r: Option<Decimal>) {
+        self.luld_ref = r;
+        self.bands = r.map(|r| {
+            [
+                luld_bands(self.tier, r, false),
+                luld_bands(self.tier, r, true),
+            ]
+        });
     }
 
     /// New day: drop intraday LULD state, keep prices and SSR.
     pub fn start_day(&mut self) {
         self.window.clear();
         self.window_sum = Decimal::ZERO;
-        self.luld_ref = self.prior_close;
+        self.set_reference(self.prior_close);
         self.limit_state_since = None;
         if matches!(
             self.halt,
@@ -202,10 +226,10 @@ impl InstrumentMarket {
             }
             let avg = self.window_sum / Decimal::from(self.window.len() as u64);
             match self.luld_ref {
-                None => self.luld_ref = Some(px),
+                None => self.set_reference(Some(px)),
                 Some(r) => {
                     if r > Decimal::ZERO && ((avg - r).abs() / r) >= dec!(0.01) {
-                        self.luld_ref = Some(avg.round_dp(4));
+                        self.set_reference(Some(avg.round_dp(4)));
                     }
                 }
             }
@@ -264,7 +288,7 @@ impl InstrumentMarket {
                 // Trading reopens by auction; the reference restarts from it.
                 self.window.clear();
                 self.window_sum = Decimal::ZERO;
-                self.luld_ref = None;
+                self.set_reference(None);
                 events.push_back(RiskEvent::Resumed { symbol });
             }
         }

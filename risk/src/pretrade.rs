@@ -107,7 +107,9 @@ impl RiskEngine {
             flags.short_sale = true;
             gate!(self.check_short_sale(ai, ii, req, short_qty));
         }
-        gate!(self.check_duplicates(req, now));
+        let key = OrderKey::new(req.account, req.cl_ord_id);
+        let fp = params_fingerprint(req.account, req.symbol, req.side, req.qty.0, req.price);
+        gate!(self.check_duplicates(req, now, key, fp));
         gate!(self.check_rate(ai, now));
         gate!(self.check_collar(ai, ii, req));
         gate!(self.check_pdt(ai, ii, req));
@@ -159,7 +161,17 @@ impl RiskEngine {
                 });
             }
         }
-        self.accept(now, ai, ii, req, decision_qty, px, short_qty, mark);
+        self.accept(
+            now,
+            ai,
+            ii,
+            req,
+            decision_qty,
+            px,
+            short_qty,
+            mark,
+            (key, fp),
+        );
         if decision_qty == q {
             Decision::Accept { flags, overridden }
         } else {
@@ -255,7 +267,7 @@ impl RiskEngine {
             });
         }
         for p in [req.price, req.stop_price].into_iter().flatten() {
-            if p <= Decimal::ZERO || !(p % e.spec.tick).is_zero() {
+            if !e.on_tick(p) {
                 return Some(Violation::TickSize {
                     price: p,
                     tick: e.spec.tick,
@@ -393,8 +405,13 @@ impl RiskEngine {
         None
     }
 
-    fn check_duplicates(&self, req: &OrderRequest, now: Nanos) -> Option<Violation> {
-        let key = OrderKey::new(req.account, req.cl_ord_id);
+    fn check_duplicates(
+        &self,
+        req: &OrderRequest,
+        now: Nanos,
+        key: OrderKey,
+        fp: u64,
+    ) -> Option<Violation> {
         if self.seen.contains(&key) || self.open.contains_key(&key) {
             return Some(Violation::DuplicateClOrdId {
                 cl_ord_id: req.cl_ord_id,
@@ -402,13 +419,13 @@ impl RiskEngine {
         }
         let window_ms = self.cfg.checks.duplicate_window_ms;
         let window = window_ms * 1_000_000;
-        let fp = params_fingerprint(req.account, req.symbol, req.side, req.qty.0, req.price);
-        for r in self.recent.iter().rev() {
-            let age = now.0 - r.at.0;
+        for (i, (at, rfp)) in self.recent_fp.iter().enumerate().rev() {
+            let age = now.0 - at.0;
             if age >= window {
                 break;
             }
-            if r.fp == fp
+            let Some(r) = self.recent.get(i) else { break };
+            if *rfp == fp
                 && r.account == req.account
                 && r.symbol == req.symbol
                 && r.side == req.side
@@ -451,27 +468,28 @@ impl RiskEngine {
         if reference <= Decimal::ZERO {
             return None;
         }
-        let deviation = (price - reference).abs();
-        let deviation_x100 = deviation * Decimal::ONE_HUNDRED;
+        let (p_fx, r_fx) = (Money::from_decimal(price), Money::from_decimal(reference));
+        let dev = (p_fx - r_fx).abs();
         let acc = &self.accounts[ai];
         for l in [&acc.level, &self.desks[acc.desk], &self.firm] {
-            if let Some(limit_pct) = l.limits.collar_pct {
-                // deviation / reference > limit%, without a division.
-                if deviation_x100 > limit_pct * reference {
+            if let (Some(limit_pct), Some(pct_fx)) = (l.limits.collar_pct, l.limits.collar_pct_fx) {
+                // deviation / reference > limit%, in integers, no division.
+                if dev.0.saturating_mul(100 * 100_000_000) > pct_fx.0.saturating_mul(r_fx.0) {
+                    let deviation = (price - reference).abs();
                     return Some(Violation::PriceCollarPercent {
                         price,
                         reference,
-                        deviation_pct: deviation_x100 / reference,
+                        deviation_pct: deviation * Decimal::ONE_HUNDRED / reference,
                         limit_pct,
                     });
                 }
             }
-            if let Some(limit) = l.limits.collar_abs {
-                if deviation > limit {
+            if let (Some(limit), Some(abs_fx)) = (l.limits.collar_abs, l.limits.collar_abs_fx) {
+                if dev > abs_fx {
                     return Some(Violation::PriceCollarAbsolute {
                         price,
                         reference,
-                        deviation,
+                        deviation: (price - reference).abs(),
                         limit,
                     });
                 }
@@ -822,16 +840,16 @@ impl RiskEngine {
         px: Decimal,
         short_qty: i64,
         mark: usize,
+        (key, fp): (OrderKey, u64),
     ) {
         let notional = self.instruments[ii].value_at(px).times(q);
-        let key = OrderKey::new(req.account, req.cl_ord_id);
         self.seen.insert(key);
         if self.recent.len() >= RECENT_CAP {
             self.recent.pop_front();
+            self.recent_fp.pop_front();
         }
+        self.recent_fp.push_back((now, fp));
         self.recent.push_back(RecentOrder {
-            at: now,
-            fp: params_fingerprint(req.account, req.symbol, req.side, req.qty.0, req.price),
             account: req.account,
             symbol: req.symbol,
             side: req.side,

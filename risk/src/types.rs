@@ -83,6 +83,12 @@ impl<const N: usize> InlineStr<N> {
         // Built only from a &str, cut at its own length: always valid UTF-8.
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
     }
+
+    /// The bytes of the text (no UTF-8 check: for hashing).
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
 }
 
 impl<const N: usize> fmt::Debug for InlineStr<N> {
@@ -111,6 +117,11 @@ macro_rules! ident {
             /// The text.
             pub fn as_str(&self) -> &str {
                 self.0.as_str()
+            }
+            /// The bytes of the text.
+            #[inline]
+            pub fn as_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
             }
         }
 

@@ -639,6 +639,34 @@ impl RiskEngine {
         });
     }
 
+    /// Replace the limits of one level at run time (audited): a shortcut
+    /// for [`RiskEngine::set_config`] with that level's limits changed.
+    pub fn set_limits(
+        &mut self,
+        scope: Scope,
+        limits: crate::config::Limits,
+        op: Operator,
+    ) -> Result<(), RiskError> {
+        self.check_scope(scope)?;
+        let mut cfg = self.cfg.clone();
+        match scope {
+            Scope::Firm => cfg.firm = limits,
+            Scope::Desk(d) => {
+                cfg.desks
+                    .get_mut(&d)
+                    .ok_or(RiskError::UnknownDesk(d))?
+                    .limits = limits
+            }
+            Scope::Account(a) => {
+                cfg.accounts
+                    .get_mut(&a)
+                    .ok_or(RiskError::UnknownAccount(a))?
+                    .limits = limits
+            }
+        }
+        self.set_config(cfg, op)
+    }
+
     /// Replace limits and settings at run time (audited). Instruments,
     /// accounts and desks may be added, not removed; existing instruments
     /// keep their definition. All problems are reported at once.

@@ -374,6 +374,35 @@ fn configuration_changes_at_run_time_are_audited_and_validated() {
 }
 
 #[test]
+fn set_limits_changes_one_level() {
+    let mut e = engine_with(|_| {});
+    let desk = Scope::Desk(risk::DeskId::new("EQ").unwrap());
+    let limits = risk::config::Limits {
+        max_order_qty: Some(10),
+        ..Default::default()
+    };
+    e.set_limits(desk, limits.clone(), alice(t(10, 0, 0)))
+        .unwrap();
+    assert_eq!(
+        outcome(&e.pre_trade(t(10, 0, 1), &limit("AAPL", Side::Buy, 11, dec!(190)))),
+        "MaxOrderQty: order qty 11 exceeds limit 10"
+    );
+    let mut arb = limit("AAPL", Side::Buy, 11, dec!(190));
+    arb.account = acc("ARB1");
+    assert!(e.pre_trade(t(10, 0, 2), &arb).is_accepted());
+    let bad = risk::config::Limits {
+        max_order_qty: Some(-1),
+        ..Default::default()
+    };
+    assert!(e.set_limits(desk, bad, alice(t(10, 0, 3))).is_err());
+    let unknown = Scope::Desk(risk::DeskId::new("NOPE").unwrap());
+    assert!(matches!(
+        e.set_limits(unknown, limits, alice(t(10, 0, 4))),
+        Err(RiskError::UnknownDesk(_))
+    ));
+}
+
+#[test]
 fn legacy_pattern_day_trader_blocks_the_fourth_day_trade() {
     let run = |cash: Decimal| {
         let mut e = engine_with(|c| {

@@ -611,7 +611,7 @@ fn with_history(cfg: SessionConfig) -> (Harness, BTreeMap<u64, String>) {
     let mut h = Harness::new(cfg);
     h.logon(30);
     let mut times = BTreeMap::new();
-    let mut tick = |h: &mut Harness| h.now += chrono::Duration::seconds(1);
+    let tick = |h: &mut Harness| h.now += chrono::Duration::seconds(1);
     for _ in 0..3 {
         tick(&mut h);
         h.peer_sends("1", &[(112, "HELLO")]);
@@ -1088,7 +1088,8 @@ fn reject_fix42_omits_reason_codes_above_11() {
 #[test]
 fn reject_reverse_route_swaps_on_behalf_of_and_deliver_to() {
     let mut h = validated("FIX.4.4");
-    let cases: &[(&[(u32, &str)], &[(u32, &str)], &[u32])] = &[
+    type Fields<'a> = &'a [(u32, &'a str)];
+    let cases: &[(Fields, Fields, &[u32])] = &[
         (&[(115, "JCD")], &[(128, "JCD")], &[115]),
         (&[(128, "JCD")], &[(115, "JCD")], &[128]),
         (

@@ -489,7 +489,7 @@ pub fn acceptor_cfg(begin_string: &str) -> SessionConfig {
 }
 
 /// Field `tag` of `m` as a string, or panic with the message.
-pub fn f<'m>(m: &'m Message, tag: u32) -> &'m str {
+pub fn f(m: &Message, tag: u32) -> &str {
     m.get_str(tag)
         .unwrap_or_else(|| panic!("tag {tag} missing in {}", show(m)))
 }

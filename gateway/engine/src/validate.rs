@@ -2004,7 +2004,76 @@ mod tests {
             ]
         }
 
+        /// A valid FIX.4.4 NewOrderSingle, field by field (8, 9, 35 and 10
+        /// are added around it).
+        const NOS: [(i32, &str); 15] = [
+            (34, "2"),
+            (49, "TW"),
+            (52, T),
+            (56, "ISLD"),
+            (115, "JCD"),
+            (1, "ACC"),
+            (11, "ID"),
+            (21, "1"),
+            (38, "200"),
+            (40, "2"),
+            (44, "10.5"),
+            (54, "1"),
+            (55, "INTC"),
+            (59, "0"),
+            (60, T),
+        ];
+
+        fn build(fields: &[(i32, String)]) -> Message {
+            let mut s = String::from("8=FIX.4.4|9=0|35=D|");
+            for (t, v) in fields {
+                s.push_str(&format!("{t}={v}|"));
+            }
+            msg(&format!("{s}10=000|"))
+        }
+
+        fn nos() -> Vec<(i32, String)> {
+            NOS.iter().map(|(t, v)| (*t, (*v).to_owned())).collect()
+        }
+
         proptest! {
+            #[test]
+            fn emptied_field_is_reported(i in 0..NOS.len()) {
+                let mut f = nos();
+                prop_assert_eq!(v44().validate(&build(&f)), Ok(()));
+                f[i].1.clear();
+                prop_assert_eq!(v44().validate(&build(&f)), rej(R::TagSpecifiedWithoutValue, NOS[i].0));
+            }
+
+            #[test]
+            fn repeated_field_is_reported(i in 0..NOS.len(), at in 0..NOS.len()) {
+                let mut f = nos();
+                let dup = f[i].clone();
+                // Keep header fields in the header and body fields in the body.
+                let header = v44().is_header_tag(dup.0);
+                let at = if header { at % 5 } else { 5 + at % 10 };
+                f.insert(at.min(f.len()), dup.clone());
+                prop_assert_eq!(v44().validate(&build(&f)), rej(R::TagAppearsMoreThanOnce, dup.0));
+            }
+
+            #[test]
+            fn first_missing_required_field_is_reported(mask in 0u32..(1 << 15)) {
+                let f: Vec<_> = nos().into_iter().enumerate()
+                    .filter(|(i, _)| mask & (1 << i) == 0)
+                    .map(|(_, f)| f)
+                    .collect();
+                // FIX.4.4: header requirements, then NewOrderSingle's, each ascending.
+                let header_required = [34, 49, 52, 56];
+                let body_required = [11, 40, 54, 55, 60];
+                let present = |t: &i32| f.iter().any(|(x, _)| x == t);
+                let expected = header_required
+                    .iter()
+                    .chain(body_required.iter())
+                    .find(|t| !present(t))
+                    .map_or(Ok(()), |&t| rej(R::RequiredTagMissing, t));
+                prop_assert_eq!(v44().validate(&build(&f)), expected);
+            }
+
             #[test]
             fn validate_never_panics(
                 msg_type in prop::sample::select(vec!["0", "A", "D", "d", "8", "V", "*", "AE", ""]),

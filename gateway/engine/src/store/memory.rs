@@ -30,7 +30,11 @@ impl MemoryStore {
 impl MessageStore for MemoryStore {
     async fn load(&mut self, now: DateTime<Utc>) -> Result<SeqState, StoreError> {
         if self.state.is_none() {
-            self.state = Some(SeqState { next_sender_seq: 1, next_target_seq: 1, creation_time: now });
+            self.state = Some(SeqState {
+                next_sender_seq: 1,
+                next_target_seq: 1,
+                creation_time: now,
+            });
         }
         Ok(*self.state())
     }
@@ -55,12 +59,20 @@ impl MessageStore for MemoryStore {
         if begin > end {
             return Ok(Vec::new());
         }
-        Ok(self.sent.range(begin..=end).map(|(k, v)| (*k, v.clone())).collect())
+        Ok(self
+            .sent
+            .range(begin..=end)
+            .map(|(k, v)| (*k, v.clone()))
+            .collect())
     }
 
     async fn reset(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.sent.clear();
-        self.state = Some(SeqState { next_sender_seq: 1, next_target_seq: 1, creation_time: now });
+        self.state = Some(SeqState {
+            next_sender_seq: 1,
+            next_target_seq: 1,
+            creation_time: now,
+        });
         Ok(())
     }
 

@@ -1436,3 +1436,46 @@ fn resend_20_simultaneous_resend_request_consumes_its_seq_in_order() {
     assert_msg(&h.take_one(), "0", &[(34, "5"), (112, "NEXT")]);
     h.assert_store_in_sync();
 }
+
+#[test]
+fn gap_fill_over_a_queued_logon_then_a_new_gap_is_requested() {
+    // Logon too high (5): we ask for 1.. The peer gap-fills 1..4 with one
+    // SequenceReset (MsgSeqNum 1); the queued Logon is consumed. A new gap
+    // right after must be asked for, not taken for the one already filled.
+    let mut h = Harness::acceptor();
+    h.connect();
+    h.peer.next_seq = 5;
+    h.peer_sends("A", &[(98, "0"), (108, "30")]);
+    let out = h.take();
+    assert_msg(&out[1], "2", &[(7, "1"), (16, "0")]);
+    let now = h.now;
+    let gf = h
+        .peer
+        .build("4")
+        .seq(1)
+        .poss_dup(Some(now))
+        .field(36, "5")
+        .field(123, "Y")
+        .at(now)
+        .encode();
+    h.recv(&gf);
+    assert_eq!(h.s.next_target_seq(), 6);
+    h.peer.next_seq = 9;
+    h.peer_sends("0", &[]);
+    assert_msg(&h.take_one(), "2", &[(7, "6"), (16, "0")]);
+}
+
+#[test]
+fn wrong_begin_string_mid_session_logs_out_and_consumes_the_seq() {
+    let mut h = Harness::logged_on();
+    let now = h.now;
+    let m = h.peer.build("0").begin_string("FIX.4.2").at(now).encode();
+    h.recv(&m);
+    assert_msg(
+        &h.take_one(),
+        "5",
+        &[(34, "2"), (58, "Incorrect BeginString")],
+    );
+    assert_eq!(h.s.next_target_seq(), 3);
+    h.assert_store_in_sync();
+}

@@ -516,7 +516,7 @@ impl Session {
             } else {
                 self.send_logout(now, Some("Incorrect BeginString"));
                 if msg.seq_num() == Some(self.next_target) {
-                    self.next_target += 1;
+                    self.incr_target();
                 }
             }
             return;
@@ -949,6 +949,17 @@ impl Session {
         if new_seq > self.next_target {
             self.next_target = new_seq;
             self.actions.push_back(Action::PersistTargetSeq(new_seq));
+            // The gap we asked for may be covered without a message at its
+            // end reaching `verify` (a queued Logon is consumed unverified):
+            // settle it here, or a new gap would never be asked for.
+            if let Some((_, end, gap_end)) = self.resend_range {
+                if new_seq > end {
+                    self.resend_range = None;
+                    if end < gap_end && new_seq <= gap_end {
+                        self.send_resend_request(now, new_seq, gap_end);
+                    }
+                }
+            }
             self.notify(
                 app,
                 SessionEvent::SequenceReset {

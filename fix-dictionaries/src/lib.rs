@@ -16,7 +16,9 @@
 //! the embedded XML text (new `<field>` definitions in `<fields>`, and a
 //! `<field name=.. required=..>` reference at the start of each listed
 //! `<message>`; the pseudo message type `"header"` adds it to the standard
-//! header) and parses the result into a new `Dictionary`. Every input is
+//! header) and parses the result into a new `Dictionary`. For FIX 5.0
+//! sessions the header belongs to FIXT.1.1: extend [`Version::Fixt11`] for
+//! header fields and [`Version::Fix50Sp2`] for body fields. Every input is
 //! checked first (tag and name unused, known type, XML-safe name, listed
 //! message types exist), so a bad extension is an [`ExtensionError`], never
 //! a panic inside fefix's parser.

@@ -1759,6 +1759,29 @@ mod tests {
         let vt = Validator::new(fixt11(), Some(&d50), ValidationOptions::default());
         let nos50 = nos.replace("21=1|", "");
         assert_eq!(vt.validate(&wire("FIXT.1.1", &nos50)), Ok(()));
+        // Header fields of FIX 5 sessions belong to FIXT.1.1.
+        let hop = Extensions {
+            fields: vec![UserField {
+                tag: 5002,
+                name: "GatewayHop".into(),
+                fix_type: "INT".into(),
+                enums: vec![],
+                messages: vec![("header".into(), false)],
+            }],
+        };
+        let t = Version::Fixt11.extended(&hop).unwrap();
+        let vh = Validator::new(&t, Some(&d50), ValidationOptions::default());
+        assert!(vh.is_header_tag(5002));
+        let with_hop = nos50.replace("|11=ID", "|5002=3|11=ID");
+        assert_eq!(vh.validate(&wire("FIXT.1.1", &with_hop)), Ok(()));
+        assert_eq!(
+            vh.validate(&wire("FIXT.1.1", &with_hop.replace("5002=3", "5002=x"))),
+            rej(R::IncorrectDataFormat, 5002)
+        );
+        assert_eq!(
+            vt.validate(&wire("FIXT.1.1", &with_hop)),
+            rej(R::InvalidTagNumber, 5002)
+        );
     }
 
     #[test]
@@ -2064,7 +2087,8 @@ mod tests {
                     .collect();
                 // FIX.4.4: header requirements, then NewOrderSingle's, each ascending.
                 let header_required = [34, 49, 52, 56];
-                let body_required = [11, 40, 54, 55, 60];
+                // (Symbol is optional inside FIX.4.4's Instrument component.)
+                let body_required = [11, 40, 54, 60];
                 let present = |t: &i32| f.iter().any(|(x, _)| x == t);
                 let expected = header_required
                     .iter()

@@ -14,7 +14,7 @@
 //! Every method takes `now` from the caller; nothing reads a clock. The
 //! engine is a single-writer state machine: no locks, no IO.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::NaiveDate;
 use indexmap::{IndexMap, IndexSet};
@@ -307,6 +307,8 @@ pub(crate) struct Locate {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct RecentOrder {
+    pub at: Nanos,
+    pub fp: u64,
     pub account: AccountId,
     pub symbol: Symbol,
     pub side: crate::types::Side,
@@ -315,7 +317,7 @@ pub(crate) struct RecentOrder {
 }
 
 /// How many recent orders the same-parameters duplicate check remembers.
-pub(crate) const RECENT_CAP: usize = 256;
+pub(crate) const RECENT_CAP: usize = 4096;
 
 /// The risk engine. See the module documentation.
 pub struct RiskEngine {
@@ -327,9 +329,10 @@ pub struct RiskEngine {
     pub(crate) firm: Level,
     pub(crate) open: IndexMap<OrderKey, OpenOrder, KeyHash>,
     pub(crate) seen: HashSet<OrderKey, KeyHash>,
+    /// Orders accepted within the duplicate window, oldest first.
     pub(crate) recent: VecDeque<RecentOrder>,
-    /// (time, parameters fingerprint) of `recent`, compact for the scan.
-    pub(crate) recent_fp: VecDeque<(Nanos, u64)>,
+    /// Parameters fingerprint -> time of the latest accepted order with it.
+    pub(crate) recent_index: HashMap<u64, Nanos, KeyHash>,
     pub(crate) overrides: Overrides,
     pub(crate) market_wide: MarketWide,
     pub(crate) day: TradingDay,
@@ -395,7 +398,7 @@ impl RiskEngine {
                 KeyHash::default(),
             ),
             recent: VecDeque::with_capacity(RECENT_CAP),
-            recent_fp: VecDeque::with_capacity(RECENT_CAP),
+            recent_index: HashMap::with_capacity_and_hasher(2 * RECENT_CAP, KeyHash::default()),
             overrides: Overrides::default(),
             market_wide: MarketWide::default(),
             day: TradingDay::containing(now),
@@ -461,7 +464,7 @@ impl RiskEngine {
         self.pdt_window_start = start;
         self.seen.clear();
         self.recent.clear();
-        self.recent_fp.clear();
+        self.recent_index.clear();
         for e in self.instruments.values_mut() {
             e.market.start_day();
         }

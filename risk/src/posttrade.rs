@@ -173,6 +173,8 @@ impl RiskEngine {
                     );
                 }
                 let (ai, ii) = self.indices(order.account, order.symbol)?;
+                // Its ClOrdID is taken, like those of orders checked here.
+                self.seen.insert(key);
                 self.open.insert(
                     key,
                     OpenOrder {

@@ -412,31 +412,39 @@ impl RiskEngine {
         key: OrderKey,
         fp: u64,
     ) -> Option<Violation> {
-        if self.seen.contains(&key) || self.open.contains_key(&key) {
+        if self.seen.contains(&key) {
             return Some(Violation::DuplicateClOrdId {
                 cl_ord_id: req.cl_ord_id,
             });
         }
         let window_ms = self.cfg.checks.duplicate_window_ms;
         let window = window_ms * 1_000_000;
-        for (i, (at, rfp)) in self.recent_fp.iter().enumerate().rev() {
-            let age = now.0 - at.0;
-            if age >= window {
-                break;
-            }
-            let Some(r) = self.recent.get(i) else { break };
-            if *rfp == fp
-                && r.account == req.account
-                && r.symbol == req.symbol
-                && r.side == req.side
-                && r.qty == req.qty
-                && r.price == req.price
-            {
-                return Some(Violation::DuplicateOrder {
-                    since_ms: age / 1_000_000,
-                    window_ms,
-                });
-            }
+        let Some(&last) = self.recent_index.get(&fp) else {
+            return None;
+        };
+        let age = now.0 - last.0;
+        if age >= window {
+            return None;
+        }
+        // Confirm field by field (a fingerprint match is almost surely one).
+        let same = self
+            .recent
+            .iter()
+            .rev()
+            .take_while(|r| now.0 - r.at.0 < window)
+            .any(|r| {
+                r.fp == fp
+                    && r.account == req.account
+                    && r.symbol == req.symbol
+                    && r.side == req.side
+                    && r.qty == req.qty
+                    && r.price == req.price
+            });
+        if same {
+            return Some(Violation::DuplicateOrder {
+                since_ms: age / 1_000_000,
+                window_ms,
+            });
         }
         None
     }
@@ -844,12 +852,20 @@ impl RiskEngine {
     ) {
         let notional = self.instruments[ii].value_at(px).times(q);
         self.seen.insert(key);
-        if self.recent.len() >= RECENT_CAP {
+        let window = self.cfg.checks.duplicate_window_ms * 1_000_000;
+        while let Some(front) = self.recent.front().copied() {
+            if self.recent.len() < RECENT_CAP && now.0 - front.at.0 < window {
+                break;
+            }
             self.recent.pop_front();
-            self.recent_fp.pop_front();
+            if self.recent_index.get(&front.fp) == Some(&front.at) {
+                self.recent_index.remove(&front.fp);
+            }
         }
-        self.recent_fp.push_back((now, fp));
+        self.recent_index.insert(fp, now);
         self.recent.push_back(RecentOrder {
+            at: now,
+            fp,
             account: req.account,
             symbol: req.symbol,
             side: req.side,

@@ -419,9 +419,7 @@ impl RiskEngine {
         }
         let window_ms = self.cfg.checks.duplicate_window_ms;
         let window = window_ms * 1_000_000;
-        let Some(&last) = self.recent_index.get(&fp) else {
-            return None;
-        };
+        let &last = self.recent_index.get(&fp)?;
         let age = now.0 - last.0;
         if age >= window {
             return None;

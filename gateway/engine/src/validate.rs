@@ -59,9 +59,11 @@
 use crate::codec::{Field, Message};
 use fefix::dict::{Component, FixDatatype, LayoutItem, LayoutItemKind};
 use fefix::Dictionary;
+use fix_dictionaries::Version;
 use serde::Deserialize;
 use smallvec::SmallVec;
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 /// SessionRejectReason (373) values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
@@ -235,12 +237,13 @@ impl Default for ValidationOptions {
 }
 
 /// A dictionary (or a session/application pair) compiled for validation.
+/// The compiled tables are shared (`Arc`), so cloning is cheap.
 #[derive(Debug, Clone)]
 pub struct Validator {
-    session: Tables,
+    session: Arc<Tables>,
     /// Application dictionaries by ApplVerID; empty when the session
     /// dictionary also defines the application messages (FIX.4.x).
-    apps: Vec<(Box<[u8]>, Tables)>,
+    apps: Vec<(Box<[u8]>, Arc<Tables>)>,
     default_app: usize,
     options: ValidationOptions,
 }
@@ -254,9 +257,8 @@ impl Validator {
         app_dict: Option<&Dictionary>,
         options: ValidationOptions,
     ) -> Self {
-        let session = Tables::compile(session_dict);
         let mut v = Self {
-            session,
+            session: Arc::new(Tables::compile(session_dict)),
             apps: Vec::new(),
             default_app: 0,
             options,
@@ -276,27 +278,33 @@ impl Validator {
     /// messages against FIX.5.0SP2 (ApplVerID 9), FIX.4.4 (6) or FIX.4.2 (4),
     /// by ApplVerID (1128) or else `default_appl_ver_id` (DefaultApplVerID
     /// from the Logon; 9 if `None`). `None` for other BeginStrings or a
-    /// default ApplVerID without a dictionary. Compiling takes milliseconds:
-    /// build one per configuration and share it.
+    /// default ApplVerID without a dictionary. The embedded dictionaries are
+    /// compiled once per process, so this is cheap after the first call.
     pub fn for_session(
         begin_string: &str,
         default_appl_ver_id: Option<&[u8]>,
         options: ValidationOptions,
     ) -> Option<Self> {
-        use fix_dictionaries::Version;
-        match Version::from_begin_string(begin_string)? {
+        let version = Version::from_begin_string(begin_string)?;
+        let session_only = |session| Self {
+            session,
+            apps: Vec::new(),
+            default_app: 0,
+            options,
+        };
+        match version {
             Version::Fixt11 => {
-                let mut v = Self::new(fix_dictionaries::fixt11(), None, options);
-                v.add_app_dictionary("9", fix_dictionaries::fix50sp2());
-                v.add_app_dictionary("6", fix_dictionaries::fix44());
-                v.add_app_dictionary("4", fix_dictionaries::fix42());
-                if !v.set_default_appl_ver_id(default_appl_ver_id.unwrap_or(b"9")) {
-                    return None;
-                }
-                Some(v)
+                let mut v = session_only(embedded(Version::Fixt11));
+                v.apps = vec![
+                    ((*b"9").into(), embedded(Version::Fix50Sp2)),
+                    ((*b"6").into(), embedded(Version::Fix44)),
+                    ((*b"4").into(), embedded(Version::Fix42)),
+                ];
+                v.set_default_appl_ver_id(default_appl_ver_id.unwrap_or(b"9"))
+                    .then_some(v)
             }
             Version::Fix50Sp2 => None,
-            version => Some(Self::new(version.dictionary(), None, options)),
+            version => Some(session_only(embedded(version))),
         }
     }
 
@@ -304,7 +312,7 @@ impl Validator {
     /// ApplVerID (1128) is `appl_ver_id`. The first one added is the
     /// default (DefaultApplVerID); see [`Validator::set_default_appl_ver_id`].
     pub fn add_app_dictionary(&mut self, appl_ver_id: &str, dict: &Dictionary) {
-        let tables = Tables::compile(dict);
+        let tables = Arc::new(Tables::compile(dict));
         let key: Box<[u8]> = appl_ver_id.as_bytes().into();
         match self.apps.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = tables,
@@ -353,7 +361,7 @@ impl Validator {
         let body_section = body_tables.message(msg_type);
         let mut found = Found::default();
         let fields = msg.fields();
-        let head = &self.session;
+        let head: &Tables = &self.session;
 
         let mut header_seen = Seen::new();
         let mut trailer_seen = Seen::new();
@@ -473,7 +481,7 @@ impl Validator {
                 .apps
                 .iter()
                 .find(|(k, _)| &**k == id)
-                .map(|(_, t)| t)
+                .map(|(_, t)| &**t)
                 .ok_or(Rejection::at(SessionRejectReason::ValueIsIncorrect, 1128)),
         }
     }
@@ -644,6 +652,25 @@ impl TagLookup for [i32] {
     fn has(&self, tag: i32) -> bool {
         self.contains(&tag)
     }
+}
+
+/// The compiled tables of an embedded dictionary, built once per process.
+fn embedded(version: Version) -> Arc<Tables> {
+    static CACHE: [OnceLock<Arc<Tables>>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let slot = match version {
+        Version::Fix42 => 0,
+        Version::Fix44 => 1,
+        Version::Fix50Sp2 => 2,
+        Version::Fixt11 => 3,
+    };
+    CACHE[slot]
+        .get_or_init(|| Arc::new(Tables::compile(version.dictionary())))
+        .clone()
 }
 
 /// First user-defined tag (FIX convention, QuickFIX `FIELD::UserMin`).
@@ -1198,8 +1225,7 @@ fn is_month_year(v: &[u8]) -> bool {
 mod tests {
     use super::*;
     use bytes::Bytes;
-    use fix_dictionaries::{fix42, fix44, fix50sp2, fixt11, Extensions, UserField, Version};
-    use std::sync::OnceLock;
+    use fix_dictionaries::{fix42, fix44, fix50sp2, fixt11, Extensions, UserField};
     use SessionRejectReason as R;
 
     const T: &str = "20240102-03:04:05.678";
@@ -2127,6 +2153,10 @@ mod tests {
         let fixt = Validator::for_session("FIXT.1.1", None, ValidationOptions::default());
         println!("compile FIXT.1.1 + 5.0SP2 + 4.4 + 4.2: {:?}", t.elapsed());
         assert!(fixt.is_some());
+        let t = std::time::Instant::now();
+        let again = Validator::for_session("FIXT.1.1", None, ValidationOptions::default());
+        println!("for_session again (cached): {:?}", t.elapsed());
+        assert!(again.is_some());
         let v = v44();
         assert_eq!(v.validate(&m), Ok(()));
         let n = 1_000_000;

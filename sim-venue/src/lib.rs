@@ -62,8 +62,10 @@
 #![warn(missing_docs)]
 
 pub mod clearing;
+pub mod fix;
 mod hash;
 pub mod instruments;
+pub mod load;
 pub mod market;
 pub mod market_data;
 pub mod market_state;

@@ -34,6 +34,8 @@ pub struct NewConnection {
 pub enum Command {
     Send(MessageBuilder),
     Logout(Option<String>),
+    /// Drop the connection without a Logout (fault injection, operators).
+    Disconnect,
     /// Stop the task after logging out.
     Shutdown,
 }
@@ -64,6 +66,11 @@ impl SessionHandle {
 
     pub fn logout(&self, text: Option<String>) -> bool {
         self.commands.send(Command::Logout(text)).is_ok()
+    }
+
+    /// Drops the connection without a Logout.
+    pub fn disconnect(&self) -> bool {
+        self.commands.send(Command::Disconnect).is_ok()
     }
 
     pub fn shutdown(&self) -> bool {
@@ -212,6 +219,10 @@ impl SessionTask {
                             }
                         }
                         Some(Command::Logout(text)) => self.session.logout(now, text.as_deref()),
+                        Some(Command::Disconnect) => {
+                            self.close(&mut live, "disconnected by command").await;
+                            self.session.handle_disconnected(now, "disconnected by command", self.app.as_mut());
+                        }
                         Some(Command::Shutdown) | None => {
                             shutting_down = true;
                             if self.session.is_logged_on() {

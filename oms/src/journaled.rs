@@ -1,0 +1,110 @@
+//! The journal in front of the core: nothing is acknowledged before it is
+//! durable, and a restart is a replay.
+//!
+//! Owns the ordering rule of the event-sourced OMS. [`JournaledOms::handle`]
+//! takes a batch of events, applies them to the core (collecting each
+//! one's journal keys against the state just before it), appends the
+//! whole batch to the journal (one group commit), and only then returns
+//! the outputs to send. If the append fails, nothing is sent and the
+//! instance refuses further work until it is reopened from the journal.
+//! [`OmsCore::recover`] rebuilds a core from a journal by applying every
+//! record in sequence; outputs are discarded (they were sent before the
+//! crash, or the FIX layers resend them), and venue fills are
+//! deduplicated by ExecID in the state, so nothing is applied twice.
+
+use crate::core::{OmsConfig, OmsCore};
+use crate::events::Event;
+use crate::journal::{Journal, JournalError, NewRecord};
+use crate::outputs::Output;
+use crate::pretrade::PreTradeCheck;
+use crate::router::Router;
+
+impl OmsCore {
+    /// Rebuild a core by replaying `journal` from its first record (after
+    /// verifying the chain). `config`, `checker` and `router` must be the
+    /// ones the journal was written with for the state to be the same.
+    pub async fn recover<J: Journal + ?Sized>(
+        config: OmsConfig,
+        checker: Box<dyn PreTradeCheck + Send>,
+        router: Box<dyn Router + Send>,
+        journal: &J,
+    ) -> Result<OmsCore, JournalError> {
+        journal.verify().await?;
+        let mut core = OmsCore::new(config, checker, router);
+        let mut out = Vec::new();
+        for rec in journal.read_from(1).await? {
+            let ev = rec.event()?;
+            out.clear();
+            core.apply_into(&ev, &mut out);
+        }
+        Ok(core)
+    }
+}
+
+/// A core with its journal.
+#[derive(Debug)]
+pub struct JournaledOms<J: Journal> {
+    core: OmsCore,
+    journal: J,
+    poisoned: bool,
+}
+
+impl<J: Journal> JournaledOms<J> {
+    /// Recover the core from `journal` and keep both.
+    pub async fn open(
+        config: OmsConfig,
+        checker: Box<dyn PreTradeCheck + Send>,
+        router: Box<dyn Router + Send>,
+        journal: J,
+    ) -> Result<JournaledOms<J>, JournalError> {
+        let core = OmsCore::recover(config, checker, router, &journal).await?;
+        Ok(JournaledOms {
+            core,
+            journal,
+            poisoned: false,
+        })
+    }
+
+    /// Apply a batch of events to the core, journal them (one group
+    /// commit), and only then return everything to send, in order.
+    ///
+    /// Each event's journal keys are taken against the state just before
+    /// it is applied, so they are exact even when the batch both creates
+    /// an order and refers to it. If the append fails, the outputs are
+    /// dropped (nothing of the batch was acknowledged), the in-memory
+    /// state is ahead of the journal, and this value refuses further work
+    /// ([`JournalError::Poisoned`]): the owner restarts it from the
+    /// journal with [`JournaledOms::open`].
+    pub async fn handle(&mut self, events: Vec<Event>) -> Result<Vec<Output>, JournalError> {
+        if self.poisoned {
+            return Err(JournalError::Poisoned);
+        }
+        let mut batch = Vec::with_capacity(events.len());
+        let mut out = Vec::new();
+        for ev in &events {
+            let keys = self.core.journal_keys(ev);
+            batch.push(NewRecord::from_event(ev, keys)?);
+            self.core.apply_into(ev, &mut out);
+        }
+        if let Err(e) = self.journal.append(batch).await {
+            self.poisoned = true;
+            return Err(e);
+        }
+        Ok(out)
+    }
+
+    /// The core (read-only).
+    pub fn core(&self) -> &OmsCore {
+        &self.core
+    }
+
+    /// The journal (queries, verification).
+    pub fn journal(&self) -> &J {
+        &self.journal
+    }
+
+    /// Split into the core and the journal.
+    pub fn into_parts(self) -> (OmsCore, J) {
+        (self.core, self.journal)
+    }
+}

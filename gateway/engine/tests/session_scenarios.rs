@@ -1479,3 +1479,87 @@ fn wrong_begin_string_mid_session_logs_out_and_consumes_the_seq() {
     assert_eq!(h.s.next_target_seq(), 3);
     h.assert_store_in_sync();
 }
+
+#[test]
+fn logon_without_heart_bt_int_disconnects() {
+    let mut h = Harness::acceptor();
+    h.connect();
+    h.peer_sends("A", &[(98, "0")]);
+    h.assert_silent();
+    assert_eq!(
+        h.disconnects,
+        vec!["Logon without a valid HeartBtInt".to_owned()]
+    );
+}
+
+#[test]
+fn test_request_too_high_is_answered_once_the_gap_is_filled() {
+    let mut h = Harness::logged_on();
+    h.peer.next_seq = 4;
+    h.peer_sends("1", &[(112, "LATER")]);
+    assert_msg(&h.take_one(), "2", &[(34, "2"), (7, "2"), (16, "0")]);
+    let gf = gap_fill_bytes(&mut h, 2, "4", true);
+    h.recv(&gf);
+    assert_msg(&h.take_one(), "0", &[(34, "3"), (112, "LATER")]);
+    assert_eq!(h.s.next_target_seq(), 5);
+}
+
+#[test]
+fn initiator_logon_answered_by_logout_disconnects() {
+    let cfg = SessionConfig::new(
+        "FIX.4.4",
+        "TW44",
+        "ISLD",
+        fix_engine::session::Role::Initiator,
+    );
+    let mut h = Harness::new(cfg);
+    h.connect();
+    assert_msg(&h.take_one(), "A", &[(34, "1")]);
+    h.peer_sends("5", &[(58, "unknown CompID")]);
+    assert!(h.disconnected());
+    assert!(!h.s.is_logged_on());
+}
+
+#[test]
+fn initiator_logon_unanswered_times_out() {
+    let cfg = SessionConfig::new(
+        "FIX.4.4",
+        "TW44",
+        "ISLD",
+        fix_engine::session::Role::Initiator,
+    );
+    let mut h = Harness::new(cfg);
+    h.connect();
+    h.take();
+    h.advance(secs(10));
+    assert_eq!(
+        h.disconnects,
+        vec!["no Logon received within the logon timeout".to_owned()]
+    );
+    // Reconnecting sends a new Logon with the next sequence number.
+    h.connect();
+    assert_msg(&h.take_one(), "A", &[(34, "2")]);
+}
+
+#[test]
+fn messages_sent_while_disconnected_are_stored_and_numbered() {
+    let mut h = Harness::logged_on();
+    h.s.handle_disconnected(h.now, "cut", &mut h.app);
+    h.connected = false;
+    h.app_sends(order("OFFLINE"));
+    assert_eq!(h.send_log.last(), Some(&(2, true, false)));
+    assert!(h.store.contains_key(&2));
+    assert_eq!(h.s.next_sender_seq(), 3);
+    h.connect();
+    h.assert_silent();
+    // The peer logs on again and asks for what it missed.
+    h.peer_sends("A", &[(98, "0"), (108, "30")]);
+    assert_msg(&h.take_one(), "A", &[(34, "3")]);
+    h.peer_sends("2", &[(7, "2"), (16, "0")]);
+    let out = h.take();
+    assert_eq!(out.len(), 2, "{out:?}");
+    assert_msg(&out[0], "D", &[(34, "2"), (43, "Y"), (11, "OFFLINE")]);
+    // Our Logon (3) is gap-filled.
+    assert_gap_fill(&out[1], "3", "4");
+    h.assert_store_in_sync();
+}

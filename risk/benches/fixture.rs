@@ -132,6 +132,10 @@ pub fn engine() -> RiskEngine {
             .collect();
         e.on_daily_close(&closes, None);
     }
+    // The last close is today's price, so that a new day's LULD reference
+    // (the prior close) matches the prices the orders use.
+    let last: Vec<(Symbol, Decimal)> = (0..N_INSTRUMENTS).map(|i| (symbol(i), price(i))).collect();
+    e.on_daily_close(&last, None);
     let acc = AccountId::new("ACC1").unwrap();
     for i in 0..N_INSTRUMENTS {
         e.on_price(now0(), symbol(i), MarketUpdate::Trade { price: price(i) })
@@ -143,6 +147,17 @@ pub fn engine() -> RiskEngine {
     }
     while e.poll_event().is_some() {}
     e
+}
+
+/// Orders per simulated day: the benchmarks move to the next trading
+/// day (10:00) after this many, as a real day's ClOrdID set is bounded.
+pub const ORDERS_PER_DAY: u64 = 500_000;
+
+/// 10:00 New York on the trading day after the one containing `now`.
+pub fn next_day(now: Nanos) -> Nanos {
+    let d = risk::calendar::local_date(now);
+    let next = risk::calendar::next_trading_day(d).unwrap();
+    ny_to_utc(next, NaiveTime::from_hms_opt(10, 0, 0).unwrap())
 }
 
 /// The `n`-th typical order: a day limit buy or long sale near the last

@@ -14,35 +14,65 @@ mod fixture;
 
 const BATCH: u64 = 512;
 
+/// Runs `iters` typical checks in batches and returns the time `clock`
+/// measured around the checks only: orders are built before each batch and
+/// cancelled after it (untimed) so the book keeps its size.
+fn run_checks<C: Fn() -> T, T, F: Fn(&T) -> Duration>(
+    st: &mut State,
+    iters: u64,
+    start: C,
+    elapsed: F,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let n = (iters - done).min(BATCH);
+        st.batch.clear();
+        st.batch
+            .extend((st.n_orders..st.n_orders + n).map(fixture::order));
+        st.n_orders += n;
+        let t0 = start();
+        for o in &st.batch {
+            st.now += 20_000;
+            black_box(st.e.pre_trade(Nanos(st.now), black_box(o)));
+        }
+        total += elapsed(&t0);
+        for o in &st.batch {
+            fixture::close(&mut st.e, o, Nanos(st.now));
+        }
+        if st.n_orders / fixture::ORDERS_PER_DAY != (st.n_orders - n) / fixture::ORDERS_PER_DAY {
+            st.now = fixture::next_day(Nanos(st.now)).0;
+        }
+        done += n;
+    }
+    total
+}
+
+struct State {
+    e: risk::RiskEngine,
+    n_orders: u64,
+    now: i64,
+    batch: Vec<risk::OrderRequest>,
+}
+
 fn pre_trade(c: &mut Criterion) {
     let mut g = c.benchmark_group("pre_trade");
-    let mut e = fixture::engine();
-    let mut n_orders = 0u64;
-    let mut now = fixture::now0().0;
-    let mut batch = Vec::with_capacity(BATCH as usize);
+    let mut st = State {
+        e: fixture::engine(),
+        n_orders: 0,
+        now: fixture::now0().0,
+        batch: Vec::with_capacity(BATCH as usize),
+    };
+    // Wall clock: what the caller waits, including any time the thread is
+    // descheduled (on a shared, loaded machine, a lot).
     g.bench_function("typical_order", |b| {
+        b.iter_custom(|iters| run_checks(&mut st, iters, Instant::now, |t| t.elapsed()))
+    });
+    // The thread's CPU clock: the same work, without the time spent
+    // waiting for a core.
+    g.bench_function("typical_order_cpu_time", |b| {
         b.iter_custom(|iters| {
-            // Time batches of checks; build the orders before and cancel
-            // them after, untimed, so the book keeps its size.
-            let mut total = Duration::ZERO;
-            let mut done = 0;
-            while done < iters {
-                let n = (iters - done).min(BATCH);
-                batch.clear();
-                batch.extend((n_orders..n_orders + n).map(fixture::order));
-                n_orders += n;
-                let t0 = Instant::now();
-                for o in &batch {
-                    now += 20_000;
-                    black_box(e.pre_trade(Nanos(now), black_box(o)));
-                }
-                total += t0.elapsed();
-                for o in &batch {
-                    fixture::close(&mut e, o, Nanos(now));
-                }
-                done += n;
-            }
-            total
+            run_checks(&mut st, iters, cpu_time::ThreadTime::now, |t| t.elapsed())
         })
     });
     g.finish();

@@ -10,7 +10,9 @@
 //! trading day, so that a stale table stops trading instead of trading on a
 //! holiday. Add the next year's dates here when NYSE publishes them.
 //!
-//! Sources: NYSE "Holidays and Trading Hours" for 2026 and 2027. When a
+//! Sources: NYSE "Holidays and Trading Hours" for 2026 and 2027, checked
+//! against the NYSE Group calendar announcement of 23 December 2025 (which
+//! also gives 2028, not yet entered here). When a
 //! holiday falls on a Saturday the exchange closes the Friday before
 //! (Jul 3 2026, Jun 18 2027, Dec 24 2027), on a Sunday the Monday after
 //! (Jul 5 2027); New Year's Day 2028 (a Saturday) is not observed on

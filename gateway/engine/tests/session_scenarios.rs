@@ -1563,3 +1563,34 @@ fn messages_sent_while_disconnected_are_stored_and_numbered() {
     assert_gap_fill(&out[1], "3", "4");
     h.assert_store_in_sync();
 }
+
+#[test]
+fn heart_bt_int_zero_means_no_timers() {
+    let mut h = Harness::acceptor();
+    h.logon(0);
+    assert_eq!(h.s.poll_timeout(), None);
+    h.advance(secs(3600));
+    h.assert_silent();
+    assert!(h.s.is_logged_on());
+}
+
+#[test]
+fn reset_on_logon_acceptor_starts_from_1_whatever_was_stored() {
+    let mut cfg = acceptor_cfg("FIX.4.4");
+    cfg.reset_on_logon = true;
+    let mut h = Harness::new(cfg.clone());
+    let seq = fix_engine::store::SeqState {
+        next_sender_seq: 40,
+        next_target_seq: 30,
+        creation_time: t0(),
+    };
+    h.s = fix_engine::session::Session::new(Arc::new(cfg), None, seq);
+    h.stored_next_sender = 40;
+    h.stored_next_target = 30;
+    h.connect();
+    h.peer_sends("A", &[(98, "0"), (108, "30")]);
+    assert_msg(&h.take_one(), "A", &[(34, "1")]);
+    assert_eq!(h.store_resets, 1);
+    assert_eq!((h.s.next_sender_seq(), h.s.next_target_seq()), (2, 2));
+    h.assert_store_in_sync();
+}

@@ -4,8 +4,11 @@
 #   1. PostgreSQL on 127.0.0.1:5432 for the store tests: started if it is
 #      installed but stopped, installed with apt if missing, and a `test`
 #      database created. Tests that need it fail (never skip) without it.
-#   2. cargo fmt --check, cargo clippy with warnings denied, cargo test.
-#   3. The FIX session acceptance suite (../shared/tools/fix_acceptance.py)
+#   2. QuickFIX C++ (libquickfix-dev, with g++ and pkg-config) for the
+#      interoperability tests: installed with apt if pkg-config does not
+#      know it. The tests fail (never skip) without it.
+#   3. cargo fmt --check, cargo clippy with warnings denied, cargo test.
+#   4. The FIX session acceptance suite (../shared/tools/fix_acceptance.py)
 #      against `fixgw acceptance-server` on a free loopback port.
 #
 # Any failure stops the run with a non-zero exit status and says why.
@@ -88,6 +91,20 @@ ensure_postgres() {
     echo "PostgreSQL is ready"
 }
 
+# QuickFIX C++ for tests/tests/quickfix_interop.rs, which builds a QuickFIX
+# client with g++ against it.
+ensure_quickfix() {
+    step "QuickFIX C++ (libquickfix-dev)"
+    if ! command -v pkg-config >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 ||
+        ! pkg-config --exists quickfix; then
+        echo "libquickfix-dev, g++ or pkg-config is missing: installing them with apt-get"
+        as_root apt-get update
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y libquickfix-dev g++ pkg-config
+        pkg-config --exists quickfix || die "libquickfix-dev is installed but pkg-config does not know quickfix"
+    fi
+    echo "QuickFIX $(pkg-config --modversion quickfix) is ready"
+}
+
 # A TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -157,6 +174,7 @@ run_acceptance_suite() {
 }
 
 ensure_postgres
+ensure_quickfix
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

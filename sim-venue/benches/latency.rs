@@ -128,8 +128,12 @@ fn main() {
         ops.push(op);
     }
 
+    println!(
+        "book after the dry run: {} resting orders",
+        book.order_count()
+    );
     let mut book = start;
-    book.reserve(n);
+    book.reserve(1 << 16);
     let mut out = Outputs::default();
     out.events.reserve(4096);
     out.trades.reserve(4096);

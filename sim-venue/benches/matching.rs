@@ -169,7 +169,7 @@ fn bench_book(c: &mut Criterion) {
             b.iter_batched(
                 || {
                     let mut book = start.clone();
-                    book.reserve(N);
+                    book.reserve(1 << 16);
                     let mut out = Outputs::default();
                     out.events.reserve(1024);
                     out.trades.reserve(1024);

@@ -83,6 +83,7 @@ struct MOrder {
     display: u64,
     cum: u64,
     tif: TimeInForce,
+    stp: Option<StpMode>,
     time: u64,
 }
 
@@ -197,6 +198,7 @@ impl Model {
                 display,
                 cum: f,
                 tif: o.tif,
+                stp: o.stp,
                 time: t,
             });
         }
@@ -220,8 +222,8 @@ impl Model {
             return true;
         }
         self.orders.remove(i);
-        let (f, _) = self.run(seq, o.account, o.side, Some(p), leaves, None);
-        if f < leaves {
+        let (f, stopped) = self.run(seq, o.account, o.side, Some(p), leaves, o.stp);
+        if f < leaves && !stopped {
             let t = self.tick();
             let l = leaves - f;
             self.orders.push(MOrder {

@@ -279,6 +279,7 @@ impl OrderBook {
             cum_qty: taker.cum_qty,
             cum_notional: taker.cum_notional,
             tif: order.tif,
+            stp: order.stp,
             level: NIL,
             prev: NIL,
             next: NIL,
@@ -388,7 +389,7 @@ impl OrderBook {
             remaining: new_leaves,
             cum_qty: node.cum_qty,
             cum_notional: node.cum_notional,
-            stp: None,
+            stp: node.stp,
         };
         let e = self.exec_id();
         out.events.push(taker.event(
@@ -398,7 +399,17 @@ impl OrderBook {
             },
             now,
         ));
-        self.match_incoming(&mut taker, now, out);
+        if self.match_incoming(&mut taker, now, out) {
+            // Self-trade prevention stopped the replaced order.
+            taker.remaining = 0;
+            let e = self.exec_id();
+            out.events.push(taker.event(
+                e,
+                ExecKind::Canceled(CancelReason::SelfTradePrevention),
+                now,
+            ));
+            return Ok(());
+        }
         if taker.remaining > 0 {
             let visible = if node.display == 0 {
                 taker.remaining

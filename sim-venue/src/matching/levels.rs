@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::hash::FastMap;
-use crate::types::{AccountId, OrderId, Qty, Side, Ticks, TimeInForce};
+use crate::types::{AccountId, OrderId, Qty, Side, StpMode, Ticks, TimeInForce};
 
 pub(crate) const NIL: u32 = u32::MAX;
 
@@ -32,6 +32,9 @@ pub(crate) struct Node {
     pub cum_qty: Qty,
     pub cum_notional: i128,
     pub tif: TimeInForce,
+    /// The owner's self-trade prevention, applied again when a replace
+    /// makes the order an aggressor.
+    pub stp: Option<StpMode>,
     pub level: u32,
     pub prev: u32,
     pub next: u32,

@@ -39,6 +39,9 @@
 //!   `CancelResting` cancels that resting order and keeps matching;
 //!   `CancelIncoming` cancels the rest of the incoming order;
 //!   `CancelBoth` cancels both. No trade prints between them in any mode.
+//!   A resting order keeps its owner's mode: when a cancel/replace makes it
+//!   an aggressor, the same rule applies (its remainder is canceled when
+//!   the mode cancels the incoming side).
 //! * **Expiry.** `expire_day_orders` ends every resting DAY order; GTC
 //!   orders survive.
 //!

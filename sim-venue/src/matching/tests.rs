@@ -457,3 +457,26 @@ fn exec_ids_are_unique() {
     ids.dedup();
     assert_eq!(ids.len(), n);
 }
+
+#[test]
+fn replace_into_own_order_applies_the_owners_stp() {
+    let mut b = OrderBook::new(0);
+    let mut out = Outputs::default();
+    let own_ask = b.submit(&lim(A, Side::Sell, 101, 5), 1, &mut out).unwrap();
+    let bid = b
+        .submit(
+            &lim(A, Side::Buy, 100, 5).with_stp(StpMode::CancelIncoming),
+            2,
+            &mut out,
+        )
+        .unwrap();
+    out.clear();
+    b.replace(bid, Some(101), 5, 3, &mut out).unwrap();
+    assert!(out.trades.is_empty());
+    assert_eq!(
+        last(&out, bid).kind,
+        ExecKind::Canceled(CancelReason::SelfTradePrevention)
+    );
+    assert!(b.order(own_ask).is_some());
+    assert!(b.order(bid).is_none());
+}

@@ -183,7 +183,7 @@ step "cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test"
-cargo test --workspace
+cargo test --workspace --no-fail-fast
 
 # Last, so that the run closes on the suite's 'N passed, M failed' line.
 run_acceptance_suite

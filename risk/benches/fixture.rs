@@ -72,10 +72,15 @@ pub fn config() -> RiskConfig {
         ..Default::default()
     };
     let desk = DeskId::new("EQ").unwrap();
+    // Desks have no VaR of their own (accounts and the firm do).
+    let desk_limits = Limits {
+        var_limit: None,
+        ..limits(dec!(5))
+    };
     cfg.desks.insert(
         desk,
         DeskConfig {
-            limits: limits(dec!(5)),
+            limits: desk_limits,
         },
     );
     let toml = r#"desk = "EQ"

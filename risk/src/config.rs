@@ -520,6 +520,12 @@ impl RiskConfig {
         v.limits("firm", &self.firm, &symbols, &sectors);
         for (id, d) in &self.desks {
             v.limits(&format!("desks.{id}.limits"), &d.limits, &symbols, &sectors);
+            if d.limits.var_limit.is_some() {
+                v.push(
+                    &format!("desks.{id}.limits.var_limit"),
+                    "VaR is computed per account and for the firm, not per desk".into(),
+                );
+            }
         }
         for (id, a) in &self.accounts {
             let key = format!("accounts.{id}");

@@ -31,6 +31,9 @@ use crate::fixed::Money;
 use crate::keys::{params_fingerprint, OrderKey};
 use crate::types::{AssetClass, DeskId, Nanos, OrdType, OrderRequest, Qty, Side};
 
+/// Overrides used by one order's size checks.
+type Waived = [Option<(u64, Violation)>; 8];
+
 /// True if the order only shrinks the position towards zero, counting the
 /// open orders on the same side.
 pub(crate) fn reduces_risk(pos: &Position, side: Side, qty: i64) -> bool {
@@ -123,16 +126,9 @@ impl RiskEngine {
 
         // Size-related limits, with reduce-to-fit.
         let q = req.qty.0;
-        let mut waived = [None; 4];
-        let mut n_waived = 0usize;
-        let first = self.size_check(now, ai, ii, req, q, px, desk_id, &mut |id, v| {
-            if n_waived < waived.len() {
-                waived[n_waived] = Some((id, v));
-                n_waived += 1;
-            }
-        });
-        let decision_qty = match first {
-            None => q,
+        let (first, waived_full) = self.size_check_recorded(now, ai, ii, req, q, px, desk_id);
+        let (decision_qty, reduced_by) = match first {
+            None => (q, None),
             Some(v) => {
                 let reducible =
                     self.accounts[ai].settings.on_breach == OnBreach::Reduce && v.is_size_related();
@@ -140,7 +136,7 @@ impl RiskEngine {
                     .then(|| self.largest_fit(now, ai, ii, req, px, desk_id))
                     .flatten()
                 {
-                    Some(fit) => fit,
+                    Some(fit) => (fit, Some(v)),
                     None => {
                         self.events.truncate(mark);
                         return Decision::Reject(v);
@@ -148,18 +144,31 @@ impl RiskEngine {
                 }
             }
         };
-        if decision_qty == q {
-            for (id, v) in waived.iter().flatten() {
+        // Record the overrides the accepted size relies on (every one, or
+        // the order does not go: an override must never act unrecorded).
+        let (still, waived) = match reduced_by {
+            None => (None, waived_full),
+            Some(_) => self.size_check_recorded(now, ai, ii, req, decision_qty, px, desk_id),
+        };
+        let Some(waived) = waived.filter(|_| still.is_none()) else {
+            self.events.truncate(mark);
+            return Decision::Reject(still.or(first).unwrap_or(Violation::MaxOrderQty {
+                qty: req.qty,
+                limit: Qty(decision_qty),
+            }));
+        };
+        for (id, v) in waived.iter().flatten() {
+            if reduced_by.is_none() {
                 overridden.get_or_insert(Overridden {
                     override_id: *id,
                     violation: *v,
                 });
-                self.events.push_back(RiskEvent::OverrideUsed {
-                    id: *id,
-                    cl_ord_id: req.cl_ord_id,
-                    violation: *v,
-                });
             }
+            self.events.push_back(RiskEvent::OverrideUsed {
+                id: *id,
+                cl_ord_id: req.cl_ord_id,
+                violation: *v,
+            });
         }
         self.accept(
             now,
@@ -172,20 +181,15 @@ impl RiskEngine {
             mark,
             (key, fp),
         );
-        if decision_qty == q {
-            Decision::Accept { flags, overridden }
-        } else {
-            // Re-run at the original size only to name the limit.
-            let violation = first.unwrap_or(Violation::MaxOrderQty {
-                qty: req.qty,
-                limit: Qty(decision_qty),
-            });
-            Decision::Reduce {
+        match reduced_by {
+            None => Decision::Accept { flags, overridden },
+            // The limit that the requested size broke.
+            Some(violation) => Decision::Reduce {
                 qty: Qty(decision_qty),
                 requested: req.qty,
                 violation,
                 flags,
-            }
+            },
         }
     }
 
@@ -801,6 +805,31 @@ impl RiskEngine {
             );
         }
         None
+    }
+
+    /// [`Self::size_check`] at `q`, also returning the overrides it used
+    /// (None if more than fit the record, which the caller treats as a
+    /// rejection).
+    #[allow(clippy::too_many_arguments)]
+    fn size_check_recorded(
+        &self,
+        now: Nanos,
+        ai: usize,
+        ii: usize,
+        req: &OrderRequest,
+        q: i64,
+        px: Decimal,
+        desk_id: DeskId,
+    ) -> (Option<Violation>, Option<Waived>) {
+        let mut waived = [None; 8];
+        let mut n = 0usize;
+        let v = self.size_check(now, ai, ii, req, q, px, desk_id, &mut |id, v| {
+            if let Some(slot) = waived.get_mut(n) {
+                *slot = Some((id, v));
+            }
+            n += 1;
+        });
+        (v, (n <= waived.len()).then_some(waived))
     }
 
     /// Largest multiple of the lot below the requested quantity that passes

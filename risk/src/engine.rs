@@ -205,6 +205,17 @@ impl InstrumentEntry {
         (p % self.spec.tick).is_zero()
     }
 
+    /// Underlying shares in `qty` units (contracts x multiplier).
+    pub fn shares(&self, qty: i64) -> i64 {
+        match self.mult_int {
+            Some(m) => qty.saturating_mul(m),
+            None => (Decimal::from(qty) * self.spec.multiplier)
+                .trunc()
+                .to_i64()
+                .unwrap_or(i64::MAX),
+        }
+    }
+
     /// New valuation price.
     pub fn set_mark(&mut self, mark: Decimal) {
         self.mark = mark;

@@ -588,6 +588,36 @@ mod tests {
     }
 
     #[test]
+    fn early_close_days_move_the_1525_rule_to_1225() {
+        let d = TradingDay::of(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
+        let at = |h, m| ny_to_utc(d.date, NaiveTime::from_hms_opt(h, m, 0).unwrap());
+        let mut ev = VecDeque::new();
+        let mut mw = MarketWide {
+            index_prior_close: Some(dec!(5000)),
+            ..Default::default()
+        };
+        mw.on_index(&d, at(12, 25), dec!(4650), &mut ev);
+        assert_eq!(
+            mw.halted(at(12, 26)),
+            None,
+            "level 1 at 12:25 on a 13:00 close: no halt"
+        );
+        let mut mw = MarketWide {
+            index_prior_close: Some(dec!(5000)),
+            ..Default::default()
+        };
+        mw.on_index(&d, at(12, 24), dec!(4650), &mut ev);
+        assert_eq!(mw.halted(at(12, 25)).map(|h| h.0), Some(1));
+        // Outside the regular session nothing triggers.
+        let mut mw = MarketWide {
+            index_prior_close: Some(dec!(5000)),
+            ..Default::default()
+        };
+        mw.on_index(&d, at(13, 5), dec!(3000), &mut ev);
+        assert_eq!(mw.halted(at(13, 6)), None);
+    }
+
+    #[test]
     fn level_2_before_1525_halts_fifteen_minutes() {
         let d = day();
         let mut ev = VecDeque::new();

@@ -115,9 +115,7 @@ impl RiskEngine {
             .unwrap_or(fill.symbol);
         let is_option = e.spec.asset_class == AssetClass::Option;
         let shares = if is_option {
-            (Decimal::from(fill.qty.0) * e.spec.multiplier)
-                .trunc()
-                .mantissa() as i64
+            e.shares(fill.qty.0)
         } else {
             fill.qty.0
         };

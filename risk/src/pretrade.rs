@@ -546,9 +546,7 @@ impl RiskEngine {
             .unwrap_or(req.symbol);
         if req.side == Side::Buy {
             let shares = if e.spec.asset_class == AssetClass::Option {
-                (Decimal::from(req.qty.0) * e.spec.multiplier)
-                    .trunc()
-                    .mantissa() as i64
+                e.shares(req.qty.0)
             } else {
                 req.qty.0
             };

@@ -564,6 +564,26 @@ fn fills_release_open_order_quantity_and_closed_orders_leave_the_book() {
 }
 
 #[test]
+fn recovered_open_orders_count_and_are_idempotent() {
+    let mut e = engine_with(|c| {
+        acc1_limits(c).position_limits.insert(sym("AAPL"), 1000);
+    });
+    let gtc = limit("AAPL", Side::Buy, 800, dec!(190));
+    let opened = OpenOrderChange::Opened { order: gtc };
+    e.on_open_order_change(t(10, 0, 0), &opened).unwrap();
+    e.on_open_order_change(t(10, 0, 0), &opened).unwrap();
+    assert_eq!(e.position(acc("ACC1"), sym("AAPL")).unwrap().open_buy, 800);
+    assert_eq!(
+        outcome(&e.pre_trade(t(10, 0, 1), &limit("AAPL", Side::Buy, 201, dec!(190)))),
+        "PositionLimit: account ACC1 projected position 1001 in AAPL exceeds limit 1000"
+    );
+    // Its ClOrdID is taken.
+    let mut dup = limit("AAPL", Side::Buy, 1, dec!(190));
+    dup.cl_ord_id = gtc.cl_ord_id;
+    assert!(outcome(&e.pre_trade(t(10, 0, 2), &dup)).starts_with("DuplicateClOrdId"));
+}
+
+#[test]
 fn volatility_sizing_through_the_engine() {
     let mut e = engine_with(|_| {});
     seed_history(&mut e);

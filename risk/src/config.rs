@@ -5,7 +5,7 @@
 //! Owns parsing and validation only. Every struct denies unknown fields;
 //! [`RiskConfig::validate`] reports every problem at once, each with the
 //! file, the key and the reason. The engine compiles a validated config
-//! into its own dense tables ([`crate::engine`]); changing it at run time
+//! into its own dense tables (see [`crate::RiskEngine`]); changing it at run time
 //! goes through [`crate::RiskEngine::set_config`], an audited operator
 //! action.
 

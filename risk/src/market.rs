@@ -6,7 +6,7 @@
 //! `on_index`, `on_halt`) and the time-driven transitions (a LULD limit
 //! state that lasts 15 seconds becomes a 5-minute pause; a Level 1/2
 //! circuit-breaker halt ends after 15 minutes). Does not decide about
-//! orders; [`crate::engine`] asks it questions (`halted`, `luld_bands`,
+//! orders; [`crate::RiskEngine`] asks it questions (`halted`, `luld_bands`,
 //! `ssr_active`).
 //!
 //! LULD (Plan, Appendix A): Tier 1 bands are 5% and Tier 2 10% for a

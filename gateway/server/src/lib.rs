@@ -3,4 +3,8 @@
 
 pub mod acceptance;
 pub mod certs;
+pub mod config;
+pub mod demo;
+pub mod fixmap;
+pub mod runtime;
 pub mod validators;

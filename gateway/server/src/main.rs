@@ -25,11 +25,96 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
     },
+    /// The gateway from a TOML config.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Gateway + two simulated venues in one process.
+    Demo {
+        /// Run a built-in client that sends this many orders, then exit.
+        #[arg(long)]
+        orders: Option<u64>,
+        /// In-flight window of the built-in client.
+        #[arg(long, default_value_t = 50)]
+        window: u64,
+        /// Raise throughput-type limits so load tests measure the path.
+        #[arg(long)]
+        bench: bool,
+        #[arg(long, default_value_t = 9878)]
+        port: u16,
+        #[arg(long, default_value_t = 9879)]
+        tls_port: u16,
+        #[arg(long, default_value = "fixgw-demo-data")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "certs")]
+        certs: PathBuf,
+    },
+    /// Load client: N orders with W in flight; prints orders/s and latency.
+    Bench {
+        #[arg(long, default_value = "127.0.0.1:9878")]
+        target: String,
+        #[arg(long, default_value = "CLIENT1")]
+        sender: String,
+        #[arg(long, default_value = "GATEWAY")]
+        target_comp_id: String,
+        #[arg(long, default_value = "ACC1")]
+        account: String,
+        /// SYM=LIMITPRICE,... (marketable IOC buys by default).
+        #[arg(long, default_value = "AAPL=199.00,MSFT=440.00")]
+        orders: String,
+        #[arg(long, short = 'n', default_value_t = 10_000)]
+        count: u64,
+        #[arg(long, short = 'w', default_value_t = 1)]
+        window: u64,
+        #[arg(long, default_value_t = 100)]
+        qty: u64,
+    },
     /// Regenerate the development CA and certificates.
     Certs {
         #[arg(long, default_value = "certs")]
         out: PathBuf,
     },
+}
+
+fn rt() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn load_cfg(
+    target: String,
+    sender: &str,
+    target_comp_id: &str,
+    account: &str,
+    orders: &str,
+    qty: u64,
+    count: u64,
+    window: u64,
+) -> sim_venue::load::LoadConfig {
+    sim_venue::load::LoadConfig {
+        target,
+        begin_string: "FIX.4.4".into(),
+        sender_comp_id: sender.into(),
+        target_comp_id: target_comp_id.into(),
+        account: Some(account.into()),
+        orders: orders
+            .split(',')
+            .filter_map(|p| {
+                p.split_once('=')
+                    .map(|(s, px)| (s.to_owned(), px.to_owned()))
+            })
+            .collect(),
+        side: "1".into(),
+        qty,
+        tif: "3".into(),
+        count,
+        window,
+        tls: None,
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -62,6 +147,85 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        Cmd::Run { config } => {
+            let cfg = gateway::config::GatewayConfig::load(&config)?;
+            rt()?.block_on(async move {
+                let gw = gateway::runtime::start(cfg).await?;
+                for l in &gw.listeners {
+                    println!("fixgw listening for FIX on {}", l.local_addr);
+                }
+                tokio::signal::ctrl_c().await?;
+                Ok(())
+            })
+        }
+        Cmd::Demo {
+            orders,
+            window,
+            bench,
+            port,
+            tls_port,
+            data_dir,
+            certs,
+        } => {
+            let o = gateway::demo::DemoOptions {
+                port,
+                tls_port,
+                data_dir,
+                certs,
+                bench,
+            };
+            rt()?.block_on(async move {
+                let (gw, sim) = gateway::demo::start(&o).await?;
+                print!("{}", gateway::demo::banner(&o, &sim));
+                match orders {
+                    Some(n) => {
+                        let report = sim_venue::load::run(load_cfg(format!("127.0.0.1:{port}"), "CLIENT1", "GATEWAY", "ACC1", "AAPL=199.00,MSFT=440.00", 100, n, window), std::time::Duration::from_secs(600)).await?;
+                        println!("\nbuilt-in client: {n} marketable IOC orders for AAPL and MSFT on ACC1");
+                        println!("{}", report.summary());
+                        println!("\npositions and P&L\n{}", gw.summary().await);
+                        anyhow::ensure!(report.inconsistent == 0, "{} reports did not reconcile", report.inconsistent);
+                        Ok(())
+                    }
+                    None => {
+                        println!("press Ctrl-C to stop");
+                        tokio::signal::ctrl_c().await?;
+                        Ok(())
+                    }
+                }
+            })
+        }
+        Cmd::Bench {
+            target,
+            sender,
+            target_comp_id,
+            account,
+            orders,
+            count,
+            window,
+            qty,
+        } => rt()?.block_on(async move {
+            let report = sim_venue::load::run(
+                load_cfg(
+                    target,
+                    &sender,
+                    &target_comp_id,
+                    &account,
+                    &orders,
+                    qty,
+                    count,
+                    window,
+                ),
+                std::time::Duration::from_secs(600),
+            )
+            .await?;
+            println!("{}", report.summary());
+            anyhow::ensure!(
+                report.inconsistent == 0,
+                "{} reports did not reconcile",
+                report.inconsistent
+            );
+            Ok(())
+        }),
         Cmd::Certs { out } => {
             gateway::certs::generate(&out)?;
             println!("development certificates written to {}", out.display());

@@ -1,6 +1,6 @@
 //! Encoding: [`MessageBuilder`] collects the fields an application (or the
 //! session) wants to send; the session adds the standard header (8, 9, 35,
-//! 49, 56, 34, 52, in that order), then the extra header fields, then the
+//! 34, 49, 52, 56, in tag order as QuickFIX writes them), then the extra header fields, then the
 //! body, then 10.
 
 use super::SOH;
@@ -107,7 +107,7 @@ pub(crate) fn push_field(buf: &mut Vec<u8>, tag: u32, value: &[u8]) {
     buf.push(SOH);
 }
 
-/// Writes 8, 9, 35, 49, 56, 34, 52, then `extra_header`, `body`, and 10.
+/// Writes 8, 9, 35, 34, 49, 52, 56, then `extra_header`, `body`, and 10.
 /// `ids` are the (tag, value) CompID fields in order (49, 56 and optional
 /// sub/location IDs).
 #[allow(clippy::too_many_arguments)]
@@ -125,10 +125,18 @@ pub(crate) fn encode_into(
     push_field(&mut tail, 35, msg_type.as_bytes());
     let mut n = itoa::Buffer::new();
     push_field(&mut tail, 34, n.format(seq).as_bytes());
+    // Standard header in tag order (34, 49, 52, 56), as QuickFIX writes it.
+    let mut time_written = false;
     for (tag, v) in ids {
+        if *tag > 52 && !time_written {
+            push_field(&mut tail, 52, sending_time);
+            time_written = true;
+        }
         push_field(&mut tail, *tag, v);
     }
-    push_field(&mut tail, 52, sending_time);
+    if !time_written {
+        push_field(&mut tail, 52, sending_time);
+    }
     tail.extend_from_slice(extra_header);
     tail.extend_from_slice(body);
     let start = out.len();
@@ -155,7 +163,7 @@ pub fn checksum(bytes: &[u8]) -> u8 {
     (s & 0xff) as u8
 }
 
-/// Encodes a complete message: 8, 9, 35, 34, 49, 56, 52, the extra header
+/// Encodes a complete message: 8, 9, 35, 34, 49, 52, 56, the extra header
 /// fields, the body, and 10.
 #[allow(clippy::too_many_arguments)]
 pub fn encode_message(

@@ -108,6 +108,17 @@ impl Acceptor {
         Ok(handle)
     }
 
+    /// Serves a session that another acceptor started (one session
+    /// reachable on several listeners, e.g. TCP and TLS ports).
+    pub fn add_existing(&self, handle: SessionHandle) {
+        let route = Route {
+            begin_string: handle.key.begin_string.clone(),
+            ours: handle.key.sender_comp_id.clone(),
+            theirs: handle.key.target_comp_id.clone(),
+        };
+        lock(&self.inner.sessions).insert(route, handle);
+    }
+
     /// Any initiator with this BeginString addressing `our_comp_id` gets a
     /// session from `make` (which may refuse by returning `None`).
     pub fn add_template(&self, begin_string: &str, our_comp_id: &str, make: TemplateFn) {

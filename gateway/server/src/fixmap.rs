@@ -1,0 +1,423 @@
+//! FIX <-> OMS translation, the only place where the gateway's FIX and the
+//! OMS's domain types meet. Client messages become OMS events; OMS outputs
+//! become client ExecutionReports and OrderCancelRejects (with the client's
+//! own ClOrdIDs) and venue orders; venue reports become OMS events.
+
+use fix_engine::codec::time::{format_utc_string, TimePrecision};
+use fix_engine::codec::{Message, MessageBuilder};
+use oms::events::{
+    CancelRequest, CloseKind, EventKind, NewOrder, ReplaceRequest, StatusRequest, VenueAck,
+    VenueCancelRejected, VenueClosed, VenueFill, VenueRejected, VenueReplaced,
+};
+use oms::outputs::{CxlRejResponseTo, VenueCancel, VenueNewOrder, VenueReplace};
+use oms::{
+    AccountId, CancelReject, ClOrdId, CxlRejReason, ExecId, ExecutionReport, OrdType, OrderId, Px,
+    Qty, Side, Symbol, TimeInForce, Timestamp, VenueId,
+};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Why a client message cannot become an OMS event: the text for a
+/// BusinessMessageReject or an order reject, and the tag at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub tag: u32,
+    pub text: String,
+}
+
+fn refuse(tag: u32, text: impl Into<String>) -> Refusal {
+    Refusal {
+        tag,
+        text: text.into(),
+    }
+}
+
+fn req<'m>(m: &'m Message, tag: u32, name: &str) -> Result<&'m str, Refusal> {
+    m.get_str(tag)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| refuse(tag, format!("{name} ({tag}) is required")))
+}
+
+fn qty(m: &Message, tag: u32) -> Result<Qty, Refusal> {
+    let v = req(m, tag, "OrderQty")?;
+    let d =
+        Decimal::from_str(v).map_err(|_| refuse(tag, format!("OrderQty {v:?} is not a number")))?;
+    if d <= Decimal::ZERO || d.fract() != Decimal::ZERO || d > Decimal::from(u64::MAX) {
+        return Err(refuse(
+            tag,
+            format!("OrderQty {v} must be a positive whole number of shares"),
+        ));
+    }
+    Ok(Qty(
+        u64::try_from(d.mantissa() / 10i128.pow(d.scale())).unwrap_or(0)
+    ))
+}
+
+fn price(m: &Message) -> Result<Option<Px>, Refusal> {
+    match m.get_str(44) {
+        None => Ok(None),
+        Some(v) => Decimal::from_str(v)
+            .map(|d| Some(Px(d)))
+            .map_err(|_| refuse(44, format!("Price {v:?} is not a number"))),
+    }
+}
+
+fn side(m: &Message) -> Result<Side, Refusal> {
+    match req(m, 54, "Side")? {
+        "1" => Ok(Side::Buy),
+        "2" => Ok(Side::Sell),
+        "5" => Ok(Side::SellShort),
+        v => Err(refuse(
+            54,
+            format!("Side {v:?} is not supported (1 buy, 2 sell, 5 sell short)"),
+        )),
+    }
+}
+
+fn ord_type(m: &Message) -> Result<OrdType, Refusal> {
+    match req(m, 40, "OrdType")? {
+        "1" => Ok(OrdType::Market),
+        "2" => Ok(OrdType::Limit),
+        v => Err(refuse(
+            40,
+            format!("OrdType {v:?} is not supported (1 market, 2 limit)"),
+        )),
+    }
+}
+
+fn tif(m: &Message) -> Result<TimeInForce, Refusal> {
+    match m.get_str(59).unwrap_or("0") {
+        "0" => Ok(TimeInForce::Day),
+        "1" => Ok(TimeInForce::Gtc),
+        "3" => Ok(TimeInForce::Ioc),
+        "4" => Ok(TimeInForce::Fok),
+        v => Err(refuse(
+            59,
+            format!("TimeInForce {v:?} is not supported (0, 1, 3, 4)"),
+        )),
+    }
+}
+
+/// The account of a client order: tag 1, or the session's only account.
+pub fn account(m: &Message, allowed: &[String]) -> Result<AccountId, Refusal> {
+    let acc = match m.get_str(1).filter(|a| !a.is_empty()) {
+        Some(a) => a,
+        None if allowed.len() == 1 => allowed[0].as_str(),
+        None => return Err(refuse(1, "Account (1) is required on this session")),
+    };
+    if !allowed.iter().any(|a| a == acc) {
+        return Err(refuse(
+            1,
+            format!("account {acc} is not permitted on this session"),
+        ));
+    }
+    Ok(AccountId::new(acc))
+}
+
+/// A client message as an OMS event.
+pub fn client_event(session: &str, m: &Message, allowed: &[String]) -> Result<EventKind, Refusal> {
+    let session = session.to_owned();
+    match m.msg_type() {
+        b"D" => Ok(EventKind::ClientNew(NewOrder {
+            session,
+            cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
+            account: account(m, allowed)?,
+            symbol: Symbol::new(req(m, 55, "Symbol")?),
+            side: side(m)?,
+            qty: qty(m, 38)?,
+            ord_type: ord_type(m)?,
+            price: price(m)?,
+            tif: tif(m)?,
+        })),
+        b"F" => Ok(EventKind::ClientCancel(CancelRequest {
+            session,
+            cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
+            orig_cl_ord_id: ClOrdId::new(req(m, 41, "OrigClOrdID")?),
+        })),
+        b"G" => Ok(EventKind::ClientReplace(ReplaceRequest {
+            session,
+            cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
+            orig_cl_ord_id: ClOrdId::new(req(m, 41, "OrigClOrdID")?),
+            qty: qty(m, 38)?,
+            price: price(m)?,
+        })),
+        b"H" => Ok(EventKind::ClientStatus(StatusRequest {
+            session,
+            cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
+        })),
+        _ => Err(refuse(35, "Unsupported Message Type")),
+    }
+}
+
+fn ts(t: Timestamp) -> String {
+    let dt = chrono::DateTime::<chrono::Utc>::from_timestamp_nanos(t.0);
+    format_utc_string(dt, TimePrecision::Micros)
+}
+
+fn side_str(s: Side) -> &'static str {
+    match s {
+        Side::Buy => "1",
+        Side::Sell => "2",
+        Side::SellShort => "5",
+    }
+}
+
+fn ord_type_str(t: OrdType) -> &'static str {
+    match t {
+        OrdType::Market => "1",
+        OrdType::Limit => "2",
+    }
+}
+
+fn tif_str(t: TimeInForce) -> &'static str {
+    match t {
+        TimeInForce::Day => "0",
+        TimeInForce::Gtc => "1",
+        TimeInForce::Ioc => "3",
+        TimeInForce::Fok => "4",
+    }
+}
+
+fn ch(c: char) -> String {
+    c.to_string()
+}
+
+/// An OMS execution report as a FIX ExecutionReport for the client.
+pub fn exec_report(er: &ExecutionReport, begin_string: &str) -> MessageBuilder {
+    let fix42 = begin_string == "FIX.4.2";
+    let mut m = MessageBuilder::new("8");
+    m.field(37, er.order_id.as_str())
+        .field(11, er.cl_ord_id.as_str());
+    if let Some(o) = &er.orig_cl_ord_id {
+        m.field(41, o.as_str());
+    }
+    m.field(17, er.exec_id.as_str());
+    if let Some(r) = &er.exec_ref_id {
+        m.field(19, r.as_str());
+    }
+    let exec_type = match (er.exec_type, fix42) {
+        (oms::ExecType::Trade, true) if er.leaves_qty.is_zero() => ch('2'),
+        (oms::ExecType::Trade, true) => ch('1'),
+        (t, _) => ch(t.fix_char()),
+    };
+    if fix42 {
+        m.field(20, "0");
+    }
+    m.field(150, exec_type)
+        .field(39, ch(er.ord_status.fix_char()));
+    m.field(1, er.account.as_str())
+        .field(55, er.symbol.as_str())
+        .field(54, side_str(er.side));
+    m.field_u64(38, er.order_qty.0)
+        .field(40, ord_type_str(er.ord_type));
+    if let Some(p) = er.price {
+        m.field_display(44, p.0);
+    }
+    m.field(59, tif_str(er.tif));
+    if !er.last_qty.is_zero() {
+        m.field_u64(32, er.last_qty.0)
+            .field_display(31, er.last_px.0);
+        if let Some(v) = &er.last_mkt {
+            m.field(30, v.as_str());
+        }
+    }
+    m.field_u64(151, er.leaves_qty.0)
+        .field_u64(14, er.cum_qty.0)
+        .field_display(6, er.avg_px.0);
+    if let Some(t) = &er.text {
+        m.field(58, t.as_str());
+    }
+    m.field(60, ts(er.transact_time));
+    m
+}
+
+/// An order refused at the gateway's edge (before the OMS): an
+/// ExecutionReport with OrdStatus=Rejected that says why.
+pub fn edge_reject(m: &Message, text: &str, now: Timestamp) -> MessageBuilder {
+    let mut r = MessageBuilder::new("8");
+    r.field(37, "NONE").field(11, m.get(11).unwrap_or(b"NONE"));
+    r.field(17, format!("X{}", now.0))
+        .field(150, "8")
+        .field(39, "8");
+    if let Some(a) = m.get(1) {
+        r.field(1, a);
+    }
+    r.field(55, m.get(55).unwrap_or(b"?"))
+        .field(54, m.get(54).unwrap_or(b"1"));
+    if let Some(q) = m.get(38) {
+        r.field(38, q);
+    }
+    r.field(151, "0")
+        .field(14, "0")
+        .field(6, "0")
+        .field(103, "99")
+        .field(58, text);
+    r.field(60, ts(now));
+    r
+}
+
+pub fn cancel_reject(cr: &CancelReject) -> MessageBuilder {
+    let mut m = MessageBuilder::new("9");
+    m.field(37, cr.order_id.as_ref().map_or("NONE", |o| o.as_str()));
+    m.field(11, cr.cl_ord_id.as_str())
+        .field(41, cr.orig_cl_ord_id.as_str());
+    m.field(39, ch(cr.ord_status.fix_char()));
+    m.field(
+        434,
+        if cr.response_to == CxlRejResponseTo::Cancel {
+            "1"
+        } else {
+            "2"
+        },
+    );
+    m.field_u64(102, u64::from(cr.reason.code()));
+    m.field(58, cr.text.as_str());
+    m
+}
+
+/// Child orders to venues. The gateway trades on the venue under its own
+/// account name for the client account (the OMS's account).
+pub fn venue_new(o: &VenueNewOrder, now: Timestamp) -> MessageBuilder {
+    let mut m = MessageBuilder::new("D");
+    m.field(11, o.cl_ord_id.as_str())
+        .field(1, o.account.as_str())
+        .field(21, "1");
+    m.field(55, o.symbol.as_str()).field(54, side_str(o.side));
+    m.field_u64(38, o.qty.0).field(40, ord_type_str(o.ord_type));
+    if let Some(p) = o.price {
+        m.field_display(44, p.0);
+    }
+    m.field(59, tif_str(o.tif)).field(60, ts(now));
+    m
+}
+
+pub fn venue_cancel(o: &VenueCancel, now: Timestamp) -> MessageBuilder {
+    let mut m = MessageBuilder::new("F");
+    m.field(11, o.cl_ord_id.as_str())
+        .field(41, o.orig_cl_ord_id.as_str());
+    if let Some(id) = &o.venue_order_id {
+        m.field(37, id.as_str());
+    }
+    m.field(55, o.symbol.as_str())
+        .field(54, side_str(o.side))
+        .field_u64(38, o.qty.0);
+    m.field(60, ts(now));
+    m
+}
+
+pub fn venue_replace(o: &VenueReplace, now: Timestamp) -> MessageBuilder {
+    let mut m = MessageBuilder::new("G");
+    m.field(11, o.cl_ord_id.as_str())
+        .field(41, o.orig_cl_ord_id.as_str());
+    if let Some(id) = &o.venue_order_id {
+        m.field(37, id.as_str());
+    }
+    m.field(21, "1")
+        .field(55, o.symbol.as_str())
+        .field(54, side_str(o.side));
+    m.field_u64(38, o.qty.0).field(40, ord_type_str(o.ord_type));
+    if let Some(p) = o.price {
+        m.field_display(44, p.0);
+    }
+    m.field(59, tif_str(o.tif)).field(60, ts(now));
+    m
+}
+
+fn dec(m: &Message, tag: u32) -> Option<Decimal> {
+    m.get_str(tag).and_then(|v| Decimal::from_str(v).ok())
+}
+
+/// A venue's report as OMS events (an ExecutionReport that both fills and
+/// closes an order yields the fill; the close follows from quantities).
+pub fn venue_events(venue: &VenueId, m: &Message) -> Vec<EventKind> {
+    let v = venue.clone();
+    let cl = |tag| ClOrdId::new(m.get_str(tag).unwrap_or(""));
+    let text = m.get_str(58).map(str::to_owned);
+    match m.msg_type() {
+        b"8" => {
+            let exec_type = m.get(150).unwrap_or(b"");
+            let status = m.get(39).unwrap_or(b"");
+            let order_id = m.get_str(37).filter(|s| *s != "NONE").map(OrderId::new);
+            match exec_type {
+                b"0" => order_id
+                    .map(|id| {
+                        vec![EventKind::VenueAck(VenueAck {
+                            venue: v,
+                            cl_ord_id: cl(11),
+                            venue_order_id: id,
+                        })]
+                    })
+                    .unwrap_or_default(),
+                b"F" | b"1" | b"2" => {
+                    let mut evs = vec![EventKind::VenueFill(VenueFill {
+                        venue: v.clone(),
+                        cl_ord_id: cl(11),
+                        venue_order_id: order_id,
+                        exec_id: ExecId::new(m.get_str(17).unwrap_or("")),
+                        trade_id: m.get_str(880).map(str::to_owned),
+                        last_qty: Qty(m.get_u64(32).unwrap_or(0)),
+                        last_px: Px(dec(m, 31).unwrap_or_default()),
+                    })];
+                    // An IOC fill that also ends the order (leaves 0 but not
+                    // filled) closes it.
+                    if status == b"4" || status == b"C" {
+                        let how = if status == b"4" {
+                            CloseKind::Canceled
+                        } else {
+                            CloseKind::Expired
+                        };
+                        evs.push(EventKind::VenueClosed(VenueClosed {
+                            venue: v,
+                            cl_ord_id: cl(11),
+                            how,
+                            text,
+                        }));
+                    }
+                    evs
+                }
+                b"4" | b"C" | b"3" => {
+                    let how = match exec_type {
+                        b"4" => CloseKind::Canceled,
+                        b"C" => CloseKind::Expired,
+                        _ => CloseKind::DoneForDay,
+                    };
+                    // A cancel answers our cancel request (ClOrdID of the
+                    // request, OrigClOrdID of the order) or is unsolicited.
+                    let id = if m.has(41) { cl(41) } else { cl(11) };
+                    vec![EventKind::VenueClosed(VenueClosed {
+                        venue: v,
+                        cl_ord_id: id,
+                        how,
+                        text,
+                    })]
+                }
+                b"5" => vec![EventKind::VenueReplaced(VenueReplaced {
+                    venue: v,
+                    cl_ord_id: cl(11),
+                })],
+                b"8" => vec![EventKind::VenueRejected(VenueRejected {
+                    venue: v,
+                    cl_ord_id: cl(11),
+                    text,
+                })],
+                _ => Vec::new(),
+            }
+        }
+        b"9" => {
+            let reason = match m.get_u64(102) {
+                Some(0) => CxlRejReason::TooLateToCancel,
+                Some(1) => CxlRejReason::UnknownOrder,
+                Some(3) => CxlRejReason::AlreadyPending,
+                Some(6) => CxlRejReason::DuplicateClOrdId,
+                _ => CxlRejReason::Other,
+            };
+            vec![EventKind::VenueCancelRejected(VenueCancelRejected {
+                venue: v,
+                cl_ord_id: cl(11),
+                reason,
+                text,
+            })]
+        }
+        _ => Vec::new(),
+    }
+}

@@ -16,7 +16,9 @@ fn core() -> OmsCore {
     let mut c = OmsCore::new(
         OmsConfig {
             venues: vec![VenueId::from("V1")],
-            default_venues: [(Symbol::from("AAPL"), VenueId::from("V1"))].into_iter().collect(),
+            default_venues: [(Symbol::from("AAPL"), VenueId::from("V1"))]
+                .into_iter()
+                .collect(),
             drop_copy: true,
         },
         Box::new(LimitsChecker {
@@ -25,7 +27,12 @@ fn core() -> OmsCore {
         }),
         Box::new(DefaultRouter),
     );
-    c.apply(&Event::new(Timestamp(0), EventKind::VenueConnected { venue: VenueId::from("V1") }));
+    c.apply(&Event::new(
+        Timestamp(0),
+        EventKind::VenueConnected {
+            venue: VenueId::from("V1"),
+        },
+    ));
     c
 }
 
@@ -91,7 +98,9 @@ fn bench_core(c: &mut Criterion) {
 }
 
 fn bench_journal(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let mut g = c.benchmark_group("file_journal");
     for batch in [1usize, 64, 512] {
         g.throughput(Throughput::Elements(batch as u64));
@@ -126,7 +135,9 @@ fn bench_journal(c: &mut Criterion) {
         .block_on(JournaledOms::open(
             OmsConfig {
                 venues: vec![VenueId::from("V1")],
-                default_venues: [(Symbol::from("AAPL"), VenueId::from("V1"))].into_iter().collect(),
+                default_venues: [(Symbol::from("AAPL"), VenueId::from("V1"))]
+                    .into_iter()
+                    .collect(),
                 drop_copy: true,
             },
             Box::new(LimitsChecker {
@@ -139,7 +150,9 @@ fn bench_journal(c: &mut Criterion) {
         .unwrap();
     rt.block_on(oms.handle(vec![Event::new(
         Timestamp(0),
-        EventKind::VenueConnected { venue: VenueId::from("V1") },
+        EventKind::VenueConnected {
+            venue: VenueId::from("V1"),
+        },
     )]))
     .unwrap();
     let mut n = 0u64;

@@ -42,6 +42,9 @@
 //!   acts). Busting or correcting a settled trade is refused with an alert.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasherDefault;
+
+use indexmap::IndexMap;
 
 use rust_decimal::Decimal;
 
@@ -64,6 +67,12 @@ use crate::state::{OrdStatus, OrderEvent};
 use crate::types::{
     AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, Symbol, Timestamp, VenueId,
 };
+
+/// The maps of the state: insertion-ordered (iteration, and so every
+/// output and the snapshot, follows the order of the events), hashed with
+/// SipHash under fixed keys (`DefaultHasher::default()`), so no ambient
+/// randomness reaches the core.
+pub type Map<K, V> = IndexMap<K, V, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
 
 /// Static configuration of the core.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,13 +119,13 @@ pub struct FillRef {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OmsState {
     /// Client orders by OMS id.
-    pub orders: BTreeMap<OrderId, ParentOrder>,
+    pub orders: Map<OrderId, ParentOrder>,
     /// Every client ClOrdID (per session) to its order.
-    pub client_ids: BTreeMap<(SessionId, ClOrdId), OrderId>,
+    pub client_ids: Map<SessionId, Map<ClOrdId, OrderId>>,
     /// Every child ClOrdID (and child request id) to (order, child index).
-    pub child_ids: BTreeMap<ClOrdId, (OrderId, usize)>,
+    pub child_ids: Map<ClOrdId, (OrderId, usize)>,
     /// Venue fills by (venue, ExecID).
-    pub fills: BTreeMap<(VenueId, ExecId), FillRef>,
+    pub fills: Map<VenueId, Map<ExecId, FillRef>>,
     /// Venue ExecIDs of corrections and busts already applied.
     pub adjustments: BTreeSet<(VenueId, ExecId)>,
     /// Positions, cash, marks.
@@ -137,12 +146,41 @@ pub struct OmsState {
     pub applied: u64,
 }
 
+impl OmsState {
+    /// The order a client ClOrdID (any of its chain) belongs to.
+    pub fn client_order(&self, session: &str, cl: &str) -> Option<&OrderId> {
+        self.client_ids.get(session)?.get(cl)
+    }
+
+    fn add_client_id(&mut self, session: &SessionId, cl: &ClOrdId, oid: OrderId) {
+        match self.client_ids.get_mut(session.as_str()) {
+            Some(m) => {
+                m.insert(cl.clone(), oid);
+            }
+            None => {
+                let mut m = Map::default();
+                m.insert(cl.clone(), oid);
+                self.client_ids.insert(session.clone(), m);
+            }
+        }
+    }
+
+    /// A venue fill by (venue, venue ExecID).
+    pub fn fill(&self, venue: &str, exec_id: &str) -> Option<&FillRef> {
+        self.fills.get(venue)?.get(exec_id)
+    }
+}
+
 /// The single-writer OMS core.
 pub struct OmsCore {
     state: OmsState,
     checker: Box<dyn PreTradeCheck + Send>,
     router: Box<dyn Router + Send>,
     drop_copy: bool,
+    /// (UTC hour, trade date, settlement date) of the last fill: New York
+    /// offsets are whole hours, so the date is constant within a UTC hour.
+    /// A pure cache, not state.
+    dates: Option<(i64, chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 impl std::fmt::Debug for OmsCore {
@@ -178,6 +216,7 @@ impl OmsCore {
             checker,
             router,
             drop_copy: config.drop_copy,
+            dates: None,
         }
     }
 
@@ -200,10 +239,7 @@ impl OmsCore {
 
     /// An order by any ClOrdID of its chain on a session.
     pub fn order_by_cl_ord_id(&self, session: &str, cl: &ClOrdId) -> Option<&ParentOrder> {
-        let id = self
-            .state
-            .client_ids
-            .get(&(session.to_owned(), cl.clone()))?;
+        let id = self.state.client_order(session, cl.as_str())?;
         self.state.orders.get(id)
     }
 
@@ -231,17 +267,14 @@ impl OmsCore {
                 None => JournalKeys::default(),
             }
         };
-        let client =
-            |s: &SessionId, c: &ClOrdId| from_order(st.client_ids.get(&(s.clone(), c.clone())));
+        let client = |s: &SessionId, c: &ClOrdId| from_order(st.client_order(s, c.as_str()));
         let child = |c: &ClOrdId| from_order(st.child_ids.get(c).map(|(o, _)| o));
         let fill = |v: &VenueId, e: &ExecId| {
-            from_order(st.fills.get(&(v.clone(), e.clone())).map(|f| &f.order_id))
+            from_order(st.fill(v.as_str(), e.as_str()).map(|f| &f.order_id))
         };
         match &ev.kind {
             EventKind::ClientNew(o) => {
-                let dup = st
-                    .client_ids
-                    .contains_key(&(o.session.clone(), o.cl_ord_id.clone()));
+                let dup = st.client_order(&o.session, o.cl_ord_id.as_str()).is_some();
                 JournalKeys {
                     order_id: (!dup).then(|| order_id(st.next_order + 1)),
                     account: Some(o.account.clone()),
@@ -305,6 +338,7 @@ impl OmsCore {
             out,
             now,
             drop_copy: self.drop_copy,
+            dates: &mut self.dates,
         };
         match &ev.kind {
             EventKind::ClientNew(o) => cx.client_new(o),
@@ -360,6 +394,7 @@ struct Cx<'a> {
     out: &'a mut Vec<Output>,
     now: Timestamp,
     drop_copy: bool,
+    dates: &'a mut Option<(i64, chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 impl Cx<'_> {
@@ -460,8 +495,11 @@ impl Cx<'_> {
     // ----- client requests -----
 
     fn client_new(&mut self, o: &NewOrder) {
-        let key = (o.session.clone(), o.cl_ord_id.clone());
-        if self.st.client_ids.contains_key(&key) {
+        if self
+            .st
+            .client_order(&o.session, o.cl_ord_id.as_str())
+            .is_some()
+        {
             let er = ExecutionReport {
                 session: o.session.clone(),
                 account: o.account.clone(),
@@ -519,7 +557,7 @@ impl Cx<'_> {
             pending: None,
             child_requests: 0,
         };
-        self.st.client_ids.insert(key, oid.clone());
+        self.st.add_client_id(&o.session, &o.cl_ord_id, oid.clone());
 
         // Validate, route, check: the first refusal wins.
         let refusal = if o.qty.is_zero() {
@@ -640,12 +678,7 @@ impl Cx<'_> {
         to: CxlRejResponseTo,
         event: OrderEvent,
     ) -> Option<OrderId> {
-        let Some(oid) = self
-            .st
-            .client_ids
-            .get(&(session.clone(), orig.clone()))
-            .cloned()
-        else {
+        let Some(oid) = self.st.client_order(session, orig.as_str()).cloned() else {
             self.cancel_reject(
                 session,
                 None,
@@ -657,11 +690,7 @@ impl Cx<'_> {
             );
             return None;
         };
-        if self
-            .st
-            .client_ids
-            .contains_key(&(session.clone(), cl.clone()))
-        {
+        if self.st.client_order(session, cl.as_str()).is_some() {
             self.cancel_reject(
                 session,
                 Some(&oid),
@@ -707,9 +736,7 @@ impl Cx<'_> {
         ) else {
             return;
         };
-        self.st
-            .client_ids
-            .insert((r.session.clone(), r.cl_ord_id.clone()), oid.clone());
+        self.st.add_client_id(&r.session, &r.cl_ord_id, oid.clone());
         self.start_cancel(&oid, Some(r.cl_ord_id.clone()));
     }
 
@@ -866,9 +893,7 @@ impl Cx<'_> {
                 return;
             }
         }
-        self.st
-            .client_ids
-            .insert((r.session.clone(), r.cl_ord_id.clone()), oid.clone());
+        self.st.add_client_id(&r.session, &r.cl_ord_id, oid.clone());
         let p = self.st.orders.get_mut(&oid).expect("order exists");
         p.status = p
             .status
@@ -918,8 +943,7 @@ impl Cx<'_> {
     fn client_status(&mut self, r: &StatusRequest) {
         match self
             .st
-            .client_ids
-            .get(&(r.session.clone(), r.cl_ord_id.clone()))
+            .client_order(&r.session, r.cl_ord_id.as_str())
             .cloned()
         {
             Some(oid) => {
@@ -996,8 +1020,7 @@ impl Cx<'_> {
     }
 
     fn venue_fill(&mut self, r: &VenueFill) {
-        let key = (r.venue.clone(), r.exec_id.clone());
-        if self.st.fills.contains_key(&key) {
+        if self.st.fill(r.venue.as_str(), r.exec_id.as_str()).is_some() {
             return; // a duplicate (resend, PossDup): already booked and reported
         }
         let Some((oid, i)) = self.child_of(&r.venue, &r.cl_ord_id, "fill") else {
@@ -1048,7 +1071,16 @@ impl Cx<'_> {
         let client_exec_id = er.exec_id.clone();
         self.emit(er);
 
-        let trade_date = self.now.ny_date();
+        let hour = self.now.0.div_euclid(3_600_000_000_000);
+        let (trade_date, settle_date) = match *self.dates {
+            Some((h, t, s)) if h == hour => (t, s),
+            _ => {
+                let t = self.now.ny_date();
+                let s = settlement_date(t);
+                *self.dates = Some((hour, t, s));
+                (t, s)
+            }
+        };
         let ledger_id = self.st.ledger.book(Trade {
             venue: r.venue.clone(),
             exec_id: r.exec_id.clone(),
@@ -1062,14 +1094,14 @@ impl Cx<'_> {
             px: r.last_px,
             ts: self.now,
             trade_date,
-            settle_date: settlement_date(trade_date),
+            settle_date,
             status: TradeStatus::Pending,
         });
         self.st
             .portfolio
             .on_fill(&account, &symbol, side, r.last_qty, r.last_px);
-        self.st.fills.insert(
-            key,
+        self.st.fills.entry(r.venue.clone()).or_default().insert(
+            r.exec_id.clone(),
             FillRef {
                 order_id: oid.clone(),
                 child: i,
@@ -1283,9 +1315,8 @@ impl Cx<'_> {
         if self.st.adjustments.contains(&akey) {
             return;
         }
-        let fkey = (venue.clone(), exec_ref_id.clone());
         let what = if new.is_some() { "correction" } else { "bust" };
-        let Some(f) = self.st.fills.get(&fkey).cloned() else {
+        let Some(f) = self.st.fill(venue.as_str(), exec_ref_id.as_str()).cloned() else {
             self.alert(
                 AlertKind::UnexpectedVenueReport,
                 format!("{what} {exec_id} from {venue} of unknown fill {exec_ref_id}"),
@@ -1347,7 +1378,12 @@ impl Cx<'_> {
         self.st
             .portfolio
             .rebuild(&account, &symbol, trades.into_iter());
-        if let Some(fr) = self.st.fills.get_mut(&fkey) {
+        if let Some(fr) = self
+            .st
+            .fills
+            .get_mut(venue.as_str())
+            .and_then(|m| m.get_mut(exec_ref_id.as_str()))
+        {
             fr.qty = nq;
             fr.px = npx;
             fr.busted = new.is_none();

@@ -124,7 +124,6 @@ pub struct SettleOutcome {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     trades: BTreeMap<u64, Trade>,
-    by_exec: BTreeMap<(VenueId, ExecId), u64>,
     next: u64,
 }
 
@@ -133,8 +132,6 @@ impl Ledger {
     pub fn book(&mut self, trade: Trade) -> u64 {
         let id = self.next;
         self.next += 1;
-        self.by_exec
-            .insert((trade.venue.clone(), trade.exec_id.clone()), id);
         self.trades.insert(id, trade);
         id
     }
@@ -147,11 +144,6 @@ impl Ledger {
     /// A trade by ledger id, mutable.
     pub fn get_mut(&mut self, id: u64) -> Option<&mut Trade> {
         self.trades.get_mut(&id)
-    }
-
-    /// The ledger id of a venue fill.
-    pub fn by_exec(&self, venue: &VenueId, exec_id: &ExecId) -> Option<u64> {
-        self.by_exec.get(&(venue.clone(), exec_id.clone())).copied()
     }
 
     /// All trades in booking order.

@@ -339,7 +339,7 @@ pub struct RiskEngine {
     pub(crate) desks: IndexMap<DeskId, Level, IdHash>,
     pub(crate) firm: Level,
     pub(crate) open: IndexMap<OrderKey, OpenOrder, KeyHash>,
-    pub(crate) seen: HashSet<OrderKey, KeyHash>,
+    pub(crate) seen: HashSet<u64, KeyHash>,
     /// Orders accepted within the duplicate window, oldest first.
     pub(crate) recent: VecDeque<RecentOrder>,
     /// Parameters fingerprint -> time of the latest accepted order with it.

@@ -29,6 +29,15 @@ fn fmix(mut x: u64) -> u64 {
 }
 
 impl OrderKey {
+    /// A 64-bit digest, for the day's ClOrdID set: half the memory of the
+    /// full key, so fewer cache misses. Two of a day's million orders
+    /// share one with probability about 3e-8 (a false duplicate reject,
+    /// never a missed check).
+    #[inline]
+    pub(crate) fn short(self) -> u64 {
+        (self.0 as u64) ^ ((self.0 >> 64) as u64)
+    }
+
     /// The key of an order.
     pub(crate) fn new(account: AccountId, id: ClOrdId) -> OrderKey {
         let (mut a, mut b) = (K1, K3);

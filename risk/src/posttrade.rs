@@ -172,7 +172,7 @@ impl RiskEngine {
                 }
                 let (ai, ii) = self.indices(order.account, order.symbol)?;
                 // Its ClOrdID is taken, like those of orders checked here.
-                self.seen.insert(key);
+                self.seen.insert(key.short());
                 self.open.insert(
                     key,
                     OpenOrder {

@@ -416,7 +416,7 @@ impl RiskEngine {
         key: OrderKey,
         fp: u64,
     ) -> Option<Violation> {
-        if self.seen.contains(&key) {
+        if self.seen.contains(&key.short()) {
             return Some(Violation::DuplicateClOrdId {
                 cl_ord_id: req.cl_ord_id,
             });
@@ -876,7 +876,7 @@ impl RiskEngine {
         (key, fp): (OrderKey, u64),
     ) {
         let notional = self.instruments[ii].value_at(px).times(q);
-        self.seen.insert(key);
+        self.seen.insert(key.short());
         let window = self.cfg.checks.duplicate_window_ms * 1_000_000;
         while let Some(front) = self.recent.front().copied() {
             if self.recent.len() < RECENT_CAP && now.0 - front.at.0 < window {

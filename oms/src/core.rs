@@ -753,12 +753,10 @@ impl Cx<'_> {
             cl_ord_id: cl.clone(),
             orig_cl_ord_id: orig.clone(),
         });
-        let er = self.report(
-            oid,
-            ExecType::PendingCancel,
-            cl.clone().or(Some(orig.clone())),
-            Some(orig),
-        );
+        // An operator's cancel has no ClOrdID of its own: the report
+        // carries the order's current one and no OrigClOrdID.
+        let orig_field = cl.as_ref().map(|_| orig);
+        let er = self.report(oid, ExecType::PendingCancel, cl.clone(), orig_field);
         self.emit(er);
         let p = self.st.orders.get_mut(oid).expect("order exists");
         let mut sends = Vec::new();
@@ -1447,7 +1445,8 @@ impl Cx<'_> {
                         p.chain.push(cl.clone());
                     }
                     let (account, first) = (p.account.clone(), p.first_cl_ord_id().clone());
-                    let er = self.report(oid, ExecType::Canceled, None, Some(pc.orig_cl_ord_id));
+                    let orig = pc.cl_ord_id.as_ref().map(|_| pc.orig_cl_ord_id.clone());
+                    let er = self.report(oid, ExecType::Canceled, None, orig);
                     self.emit(er);
                     if !was_terminal {
                         self.checker.on_order_done(self.now, &account, &first);

@@ -611,6 +611,22 @@ fn status_request_and_operator_cancel_all() {
         c.order(&OrderId::from("O2")).unwrap().status,
         OrdStatus::PendingNew
     );
+    let r = reports(&out);
+    assert_eq!(
+        (r[0].cl_ord_id.as_str(), r[0].orig_cl_ord_id.as_ref()),
+        ("A", None)
+    );
+    assert!(matches!(&out[0], Output::Alert(a) if a.text.contains("kill switch by ops")));
+    let out = step(&mut c, 6, closed("V1", "O1.1.1", CloseKind::Canceled));
+    let r = reports(&out);
+    assert_eq!(
+        (
+            r[0].ord_status,
+            r[0].cl_ord_id.as_str(),
+            r[0].orig_cl_ord_id.as_ref()
+        ),
+        (OrdStatus::Canceled, "A", None)
+    );
 }
 
 #[test]

@@ -19,6 +19,100 @@
 //! - the core: [`core`];
 //! - persistence: [`journal`] (trait, file and PostgreSQL backends),
 //!   [`journaled`] (journal + core, recovery).
+//!
+//! # How the gateway drives it
+//!
+//! ```
+//! use oms::events::{NewOrder, VenueAck, VenueFill};
+//! use oms::*;
+//! use rust_decimal_macros::dec;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let dir = tempfile::tempdir().unwrap();
+//! // Embedded default: files under a data directory. (PostgreSQL:
+//! // `PgJournal::connect("host=... user=... dbname=...", None).await?`.)
+//! let journal = FileJournal::open(dir.path(), FsyncPolicy::Always).unwrap();
+//! let config = OmsConfig {
+//!     venues: vec![VenueId::from("SIM1")],
+//!     default_venues: [(Symbol::from("AAPL"), VenueId::from("SIM1"))].into(),
+//!     drop_copy: true,
+//! };
+//! let checker = Box::new(LimitsChecker { max_qty: Qty(10_000), max_notional: dec!(5_000_000) });
+//! // `open` recovers: it replays whatever the journal holds.
+//! let mut oms = JournaledOms::open(config, checker, Box::new(DefaultRouter), journal)
+//!     .await
+//!     .unwrap();
+//!
+//! let now = Timestamp(1_772_636_400_000_000_000); // from the gateway's clock
+//! let sim = VenueId::from("SIM1");
+//! // Many events per call = one group commit; outputs come back only after
+//! // the batch is durable.
+//! let outputs = oms
+//!     .handle(vec![
+//!         Event::new(now, EventKind::VenueConnected { venue: sim.clone() }),
+//!         Event::new(now, EventKind::ClientNew(NewOrder {
+//!             session: "CLIENT1".into(),
+//!             cl_ord_id: ClOrdId::from("ord-1"),
+//!             account: AccountId::from("ACC1"),
+//!             symbol: Symbol::from("AAPL"),
+//!             side: Side::Buy,
+//!             qty: Qty(100),
+//!             ord_type: OrdType::Limit,
+//!             price: Some(Px(dec!(190.00))),
+//!             tif: TimeInForce::Ioc,
+//!         })),
+//!     ])
+//!     .await
+//!     .unwrap();
+//! // A PendingNew report for the client (and its drop copy), then the
+//! // child order for the venue session.
+//! let child = outputs.iter().find_map(|o| match o {
+//!     Output::VenueNew(v) => Some(v.clone()),
+//!     _ => None,
+//! }).unwrap();
+//! assert_eq!(child.cl_ord_id.as_str(), "O1.1");
+//!
+//! let outputs = oms
+//!     .handle(vec![
+//!         Event::new(now, EventKind::VenueAck(VenueAck {
+//!             venue: sim.clone(),
+//!             cl_ord_id: child.cl_ord_id.clone(),
+//!             venue_order_id: OrderId::from("X-1"),
+//!         })),
+//!         Event::new(now, EventKind::VenueFill(VenueFill {
+//!             venue: sim.clone(),
+//!             cl_ord_id: child.cl_ord_id.clone(),
+//!             venue_order_id: Some(OrderId::from("X-1")),
+//!             exec_id: ExecId::from("F-1"),
+//!             trade_id: None,
+//!             last_qty: Qty(100),
+//!             last_px: Px(dec!(189.99)),
+//!         })),
+//!     ])
+//!     .await
+//!     .unwrap();
+//! let last = outputs.iter().rev().find_map(|o| match o {
+//!     Output::ExecReport(r) => Some(r),
+//!     _ => None,
+//! }).unwrap();
+//! assert_eq!((last.ord_status, last.cum_qty, last.leaves_qty), (OrdStatus::Filled, Qty(100), Qty(0)));
+//! assert_eq!(last.cl_ord_id.as_str(), "ord-1");
+//!
+//! // Restart: a new process replays the same journal to the same state.
+//! let snapshot = oms.core().snapshot();
+//! let (_, journal) = oms.into_parts();
+//! drop(journal);
+//! let journal = FileJournal::open(dir.path(), FsyncPolicy::Always).unwrap();
+//! let config = OmsConfig {
+//!     venues: vec![VenueId::from("SIM1")],
+//!     default_venues: [(Symbol::from("AAPL"), VenueId::from("SIM1"))].into(),
+//!     drop_copy: true,
+//! };
+//! let checker = Box::new(LimitsChecker { max_qty: Qty(10_000), max_notional: dec!(5_000_000) });
+//! let oms = JournaledOms::open(config, checker, Box::new(DefaultRouter), journal).await.unwrap();
+//! assert_eq!(oms.core().snapshot(), snapshot);
+//! # });
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

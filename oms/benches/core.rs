@@ -173,12 +173,56 @@ fn bench_journal(c: &mut Criterion) {
     g.finish();
 }
 
+fn bench_pg(c: &mut Criterion) {
+    let url = std::env::var("FIXGW_TEST_PG_URL")
+        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".to_owned());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let schema = format!("oms_bench_{}", std::process::id());
+    let mut j = match rt.block_on(PgJournal::connect(&url, Some(&schema))) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("pg_journal benchmarks skipped: PostgreSQL at {url:?}: {e}");
+            return;
+        }
+    };
+    let mut g = c.benchmark_group("pg_journal");
+    for batch in [1usize, 64, 512] {
+        g.throughput(Throughput::Elements(batch as u64));
+        let mut n = 0u64;
+        g.bench_function(format!("append_batch_{batch}"), |b| {
+            b.iter_batched(
+                || {
+                    (0..batch)
+                        .map(|_| {
+                            n += 1;
+                            NewRecord::from_event(&cycle(n)[2], JournalKeys::default()).unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                },
+                |recs| rt.block_on(j.append(recs)).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+    let _ = rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+    });
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    targets = bench_core, bench_journal
+    targets = bench_core, bench_journal, bench_pg
 }
 criterion_main!(benches);

@@ -4,8 +4,9 @@
 //! are the SQL files in `oms/migrations/`, embedded at build time and
 //! applied in order, once each, recorded in `oms_migrations`; the journal
 //! table refuses UPDATE, DELETE and TRUNCATE through triggers that raise.
-//! `append` inserts a batch in one transaction (group commit) and relies
-//! on the `seq` primary key to refuse a second writer's fork. Connecting
+//! `append` inserts a batch with one statement (the columns sent as arrays
+//! and unnested by the server) in one transaction (group commit), and
+//! relies on the `seq` primary key to refuse a second writer's fork. Connecting
 //! verifies the whole chain, like the file backend's open. The schema is
 //! whatever `search_path` the connection has; [`PgJournal::connect`] can
 //! set it (tests use one schema each).
@@ -152,35 +153,45 @@ impl Journal for PgJournal {
         if batch.is_empty() {
             return Ok(self.last_seq);
         }
-        let mut c = self.pool.get().await?;
-        let tx = c.transaction().await?;
-        let stmt = tx
-            .prepare_cached(&format!(
-                "INSERT INTO journal ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            ))
-            .await?;
+        let n = batch.len();
+        let (mut seqs, mut tss) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut kinds, mut orders) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut accounts, mut symbols) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut payloads, mut prevs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut hashes = Vec::with_capacity(n);
         let mut seq = self.last_seq;
         let mut head = self.head;
         for r in batch {
             seq += 1;
             let (rec, h) = Record::seal(seq, &head, r);
             head = h;
-            tx.execute(
-                &stmt,
-                &[
-                    &(rec.seq as i64),
-                    &rec.ts.0,
-                    &rec.kind,
-                    &rec.order_id,
-                    &rec.account,
-                    &rec.symbol,
-                    &rec.payload,
-                    &rec.prev_hash,
-                    &rec.hash,
-                ],
-            )
-            .await?;
+            seqs.push(rec.seq as i64);
+            tss.push(rec.ts.0);
+            kinds.push(rec.kind);
+            orders.push(rec.order_id);
+            accounts.push(rec.account);
+            symbols.push(rec.symbol);
+            payloads.push(rec.payload);
+            prevs.push(rec.prev_hash);
+            hashes.push(rec.hash);
         }
+        // One statement per batch (arrays unnested server-side), one commit.
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let stmt = tx
+            .prepare_cached(&format!(
+                "INSERT INTO journal ({COLUMNS})
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                                      $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])"
+            ))
+            .await?;
+        tx.execute(
+            &stmt,
+            &[
+                &seqs, &tss, &kinds, &orders, &accounts, &symbols, &payloads, &prevs, &hashes,
+            ],
+        )
+        .await?;
         tx.commit().await?;
         self.last_seq = seq;
         self.head = head;

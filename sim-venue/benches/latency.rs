@@ -5,9 +5,11 @@
 //! operation's latency is measured from its scheduled start (so queueing
 //! behind a slow operation counts). Prints p50/p90/p99/p99.9/max.
 //!
-//! `cargo bench -p sim-venue --bench latency -- [RATE_PER_SEC] [OPS]`
-//! (defaults 1000000 and 2000000). Uses the wall clock: this is a
-//! benchmark harness, not engine code.
+//! `cargo bench -p sim-venue --bench latency -- [RATE_PER_SEC] [OPS] [BOOK]`
+//! (defaults 1000000, 2000000 and 10000). `BOOK` caps the number of
+//! resting orders: while the book holds more, an add becomes a cancel, so
+//! the replay runs at a steady book size instead of growing without bound.
+//! Uses the wall clock: this is a benchmark harness, not engine code.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -82,6 +84,7 @@ fn main() {
         .collect();
     let rate = args.first().copied().unwrap_or(1_000_000);
     let n = args.get(1).copied().unwrap_or(2_000_000) as usize;
+    let cap = args.get(2).copied().unwrap_or(10_000) as usize;
 
     // Generate the flow with a dry run so cancel targets are live.
     let mut rng = ChaCha8Rng::seed_from_u64(42);
@@ -96,7 +99,10 @@ fn main() {
     let start = book.clone();
     let mut ops = Vec::with_capacity(n);
     while ops.len() < n {
-        let x: f64 = rng.gen();
+        let mut x: f64 = rng.gen();
+        if x < 0.55 && book.order_count() > cap {
+            x = 0.6; // cancel instead
+        }
         let op = if x < 0.55 {
             Op::Add(order(&mut rng, false))
         } else if x < 0.85 {

@@ -44,7 +44,7 @@ fn cycle(n: u64) -> [Event; 3] {
         Event::new(
             ts,
             EventKind::ClientNew(NewOrder {
-                session: "CLIENT1".to_owned(),
+                session: "CLIENT1".into(),
                 cl_ord_id: ClOrdId::new(format!("C{n}")),
                 account: AccountId::from("ACC1"),
                 symbol: Symbol::from("AAPL"),

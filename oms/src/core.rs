@@ -153,7 +153,7 @@ impl OmsState {
     }
 
     fn add_client_id(&mut self, session: &SessionId, cl: &ClOrdId, oid: OrderId) {
-        match self.client_ids.get_mut(session.as_str()) {
+        match self.client_ids.get_mut(&**session) {
             Some(m) => {
                 m.insert(cl.clone(), oid);
             }
@@ -383,7 +383,7 @@ impl OmsCore {
 }
 
 fn order_id(n: u64) -> OrderId {
-    OrderId(format!("O{n}"))
+    OrderId::new(format!("O{n}"))
 }
 
 /// One event's worth of mutable context.
@@ -410,7 +410,7 @@ impl Cx<'_> {
 
     fn next_exec(&mut self) -> ExecId {
         self.st.next_exec += 1;
-        ExecId(format!("E{}", self.st.next_exec))
+        ExecId::new(format!("E{}", self.st.next_exec))
     }
 
     /// A client report from the parent's current state.
@@ -619,7 +619,7 @@ impl Cx<'_> {
             Ok((slices, text)) => {
                 let mut sends = Vec::with_capacity(slices.len());
                 for (i, s) in slices.into_iter().enumerate() {
-                    let cl = ClOrdId(format!("{}.{}", oid, i + 1));
+                    let cl = ClOrdId::new(format!("{}.{}", oid, i + 1));
                     self.st.child_ids.insert(cl.clone(), (oid.clone(), i));
                     sends.push(Output::VenueNew(VenueNewOrder {
                         venue: s.venue.clone(),
@@ -765,7 +765,7 @@ impl Cx<'_> {
                 continue;
             }
             p.child_requests += 1;
-            let req = ClOrdId(format!("{}.{}", c.cl_ord_id, p.child_requests));
+            let req = ClOrdId::new(format!("{}.{}", c.cl_ord_id, p.child_requests));
             c.pending = Some((req.clone(), ChangeKind::Cancel));
             sends.push((
                 i,
@@ -908,7 +908,7 @@ impl Cx<'_> {
         p.child_requests += 1;
         let parent_cum = p.cum;
         let c = &mut p.children[ci];
-        let req_id = ClOrdId(format!("{}.{}", c.cl_ord_id, p.child_requests));
+        let req_id = ClOrdId::new(format!("{}.{}", c.cl_ord_id, p.child_requests));
         let child_qty = c.cum + r.qty.saturating_sub(parent_cum);
         let child_kind = ChangeKind::Replace {
             qty: child_qty,

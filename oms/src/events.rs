@@ -114,7 +114,7 @@ impl EventKind {
 
 /// The client session an order came in on (the gateway's name for it), so
 /// reports go back to the same place.
-pub type SessionId = String;
+pub type SessionId = std::sync::Arc<str>;
 
 /// A new client order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,14 +1,17 @@
 //! Domain vocabulary of the OMS: identifiers, sides, order types, time in
 //! force, quantities, prices and timestamps.
 //!
-//! Owns only plain values. Identifiers are string newtypes (the gateway
-//! hands over whatever the client or venue sent); quantities are whole
+//! Owns only plain values. Identifiers are string newtypes over
+//! `Arc<str>` (the gateway hands over whatever the client or venue sent;
+//! the core copies ids into reports, maps and trade records, and an `Arc`
+//! clone is a reference count, not an allocation); quantities are whole
 //! shares ([`Qty`], `u64`); prices and money are [`Px`] /
 //! `rust_decimal::Decimal`, never `f64`; time is [`Timestamp`], UTC
 //! nanoseconds since the Unix epoch, always passed in by the caller (the
 //! OMS never reads a clock).
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use chrono_tz::America::New_York;
@@ -20,12 +23,12 @@ macro_rules! string_id {
         $(#[$m])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub String);
+        pub struct $name(pub Arc<str>);
 
         impl $name {
             /// Build from text.
-            pub fn new(s: impl Into<String>) -> Self {
-                $name(s.into())
+            pub fn new(s: impl AsRef<str>) -> Self {
+                $name(Arc::from(s.as_ref()))
             }
             /// The text.
             pub fn as_str(&self) -> &str {
@@ -35,7 +38,7 @@ macro_rules! string_id {
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
+                write!(f, "{}({:?})", stringify!($name), &*self.0)
             }
         }
 
@@ -53,7 +56,7 @@ macro_rules! string_id {
 
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                $name(s.to_owned())
+                $name::new(s)
             }
         }
     };

@@ -60,9 +60,9 @@ impl NewRecord {
         Ok(NewRecord {
             ts: ev.ts,
             kind: ev.kind.name().to_owned(),
-            order_id: keys.order_id.map(|o| o.0),
-            account: keys.account.map(|a| a.0),
-            symbol: keys.symbol.map(|s| s.0),
+            order_id: keys.order_id.map(|o| o.as_str().to_owned()),
+            account: keys.account.map(|a| a.as_str().to_owned()),
+            symbol: keys.symbol.map(|s| s.as_str().to_owned()),
             payload: serde_json::to_string(ev).map_err(|e| JournalError::Encode(e.to_string()))?,
         })
     }

@@ -67,7 +67,7 @@ pub fn new_order_for(
     px: Decimal,
 ) -> EventKind {
     EventKind::ClientNew(NewOrder {
-        session: S.to_owned(),
+        session: S.into(),
         cl_ord_id: ClOrdId::from(cl),
         account: AccountId::from(acc),
         symbol: Symbol::from(sym),
@@ -81,7 +81,7 @@ pub fn new_order_for(
 
 pub fn cancel(cl: &str, orig: &str) -> EventKind {
     EventKind::ClientCancel(CancelRequest {
-        session: S.to_owned(),
+        session: S.into(),
         cl_ord_id: ClOrdId::from(cl),
         orig_cl_ord_id: ClOrdId::from(orig),
     })
@@ -89,7 +89,7 @@ pub fn cancel(cl: &str, orig: &str) -> EventKind {
 
 pub fn replace(cl: &str, orig: &str, qty: u64, px: Decimal) -> EventKind {
     EventKind::ClientReplace(ReplaceRequest {
-        session: S.to_owned(),
+        session: S.into(),
         cl_ord_id: ClOrdId::from(cl),
         orig_cl_ord_id: ClOrdId::from(orig),
         qty: Qty(qty),

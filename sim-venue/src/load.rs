@@ -87,6 +87,9 @@ struct Slot {
 
 struct LoadApp {
     cfg: LoadConfig,
+    /// ClOrdID prefix, unique per run so that runs on one session do not
+    /// collide with orders the counterparty already knows.
+    prefix: String,
     slots: Vec<Option<Slot>>,
     next: u64,
     in_flight: u64,
@@ -101,7 +104,7 @@ impl LoadApp {
         self.next += 1;
         let (sym, px) = &self.cfg.orders[(i as usize) % self.cfg.orders.len()];
         let mut m = MessageBuilder::new("D");
-        m.field(11, format!("L{i}"));
+        m.field(11, format!("{}{i}", self.prefix));
         if let Some(a) = &self.cfg.account {
             m.field(1, a.as_str());
         }
@@ -236,6 +239,7 @@ pub async fn run(cfg: LoadConfig, limit: Duration) -> anyhow::Result<LoadReport>
             close: hist(),
         }),
         done: Some(tx),
+        prefix: format!("L{}-", chrono::Utc::now().timestamp_millis()),
         cfg: cfg.clone(),
     };
     let mut store = MemoryStore::new();

@@ -70,12 +70,28 @@ impl Band {
     /// Lower and upper limits in ticks (inclusive).
     pub fn limits(&self) -> (Ticks, Ticks) {
         let r = Decimal::from(self.reference);
-        let w = r * self.pct / Decimal::ONE_HUNDRED;
-        let lo = (r - w).ceil().to_i64().unwrap_or(1).max(1);
-        let hi = (r + w).floor().to_i64().unwrap_or(i64::MAX);
+        let Some(w) = r
+            .checked_mul(self.pct)
+            .and_then(|x| x.checked_div(Decimal::ONE_HUNDRED))
+        else {
+            return (1, MAX_TICKS);
+        };
+        let lo = r
+            .checked_sub(w)
+            .and_then(|x| x.ceil().to_i64())
+            .unwrap_or(1)
+            .max(1);
+        let hi = r
+            .checked_add(w)
+            .and_then(|x| x.floor().to_i64())
+            .unwrap_or(MAX_TICKS)
+            .min(MAX_TICKS);
         (lo, hi.max(lo))
     }
 }
+
+/// Highest band limit, far above any real price and far from overflow.
+pub const MAX_TICKS: Ticks = 1 << 50;
 
 /// What changed, for the FIX layer to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -394,6 +410,11 @@ mod tests {
             pct: dec!(3),
         };
         assert_eq!(b.limits(), (98, 104));
+        let huge = Band {
+            reference: i64::MAX / 2,
+            pct: Decimal::MAX,
+        };
+        assert_eq!(huge.limits(), (1, MAX_TICKS));
     }
 
     #[test]

@@ -221,8 +221,8 @@ fn parse_action(words: &[&str]) -> Result<Action, String> {
         "band" => {
             need(3)?;
             let pct = parse_pct(words[2])?;
-            if pct <= Decimal::ZERO {
-                return Err("band must be positive".into());
+            if pct <= Decimal::ZERO || pct > Decimal::ONE_HUNDRED {
+                return Err("band must be within (0%, 100%]".into());
             }
             Ok(Action::Band {
                 symbol: words[1].into(),
@@ -243,8 +243,8 @@ fn parse_action(words: &[&str]) -> Result<Action, String> {
         "shock" => {
             need(3)?;
             let pct = parse_pct(words[2])?;
-            if pct <= Decimal::from(-100) {
-                return Err("shock must be above -100%".into());
+            if pct <= Decimal::from(-100) || pct > Decimal::from(1000) {
+                return Err("shock must be above -100% and at most 1000%".into());
             }
             Ok(Action::Shock {
                 symbol: words[1].into(),

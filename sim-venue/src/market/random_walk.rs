@@ -16,6 +16,10 @@ use crate::types::{Nanos, Ticks};
 /// volatility.
 pub const TRADING_DAY_NS: Nanos = 23_400 * 1_000_000_000;
 
+/// The walk never goes above this many ticks (so quoting around it cannot
+/// overflow).
+pub const MAX_WALK_TICKS: f64 = 1e15;
+
 /// A seeded random walk of a price in ticks.
 #[derive(Debug, Clone)]
 pub struct RandomWalk {
@@ -63,14 +67,22 @@ impl RandomWalk {
         while now >= self.last + self.step_ns {
             self.last += self.step_ns;
             let z: f64 = (0..12).map(|_| self.rng.gen::<f64>()).sum::<f64>() - 6.0;
-            self.value = (self.value * (1.0 + self.sigma_step * z)).max(1.0);
+            self.value = (self.value * (1.0 + self.sigma_step * z)).clamp(1.0, MAX_WALK_TICKS);
         }
         self.ticks()
     }
 
     /// Moves the price by `pct` percent at once (a shock).
     pub fn shock(&mut self, pct: f64) {
-        self.value = (self.value * (1.0 + pct / 100.0)).max(1.0);
+        if pct.is_nan() {
+            return;
+        }
+        let v = self.value * (1.0 + pct / 100.0);
+        self.value = if v.is_finite() {
+            v.clamp(1.0, MAX_WALK_TICKS)
+        } else {
+            MAX_WALK_TICKS
+        };
     }
 
     /// Sets the price (for example after a halt reopens elsewhere).
@@ -120,6 +132,12 @@ mod tests {
         }
         w.shock(-99.9);
         assert!(w.ticks() >= 1);
+        w.shock(1e300);
+        assert_eq!(w.ticks(), MAX_WALK_TICKS as Ticks);
+        w.shock(-50.0);
+        let half = w.ticks();
+        w.shock(f64::NAN);
+        assert_eq!(w.ticks(), half);
     }
 
     #[test]

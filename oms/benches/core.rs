@@ -125,51 +125,53 @@ fn bench_journal(c: &mut Criterion) {
     }
     g.finish();
 
-    // The whole path: 64 order cycles (192 events) journaled with one
+    // The whole path: N order cycles (3N events) journaled with one
     // fsync, then applied.
     let mut g = c.benchmark_group("journaled_oms");
-    g.throughput(Throughput::Elements(192));
-    let dir = tempfile::tempdir().unwrap();
-    let j = FileJournal::open(dir.path(), FsyncPolicy::Always).unwrap();
-    let mut oms = rt
-        .block_on(JournaledOms::open(
-            OmsConfig {
-                venues: vec![VenueId::from("V1")],
-                default_venues: [(Symbol::from("AAPL"), VenueId::from("V1"))]
-                    .into_iter()
-                    .collect(),
-                drop_copy: true,
+    for cycles in [64usize, 256] {
+        g.throughput(Throughput::Elements(3 * cycles as u64));
+        let dir = tempfile::tempdir().unwrap();
+        let j = FileJournal::open(dir.path(), FsyncPolicy::Always).unwrap();
+        let mut oms = rt
+            .block_on(JournaledOms::open(
+                OmsConfig {
+                    venues: vec![VenueId::from("V1")],
+                    default_venues: [(Symbol::from("AAPL"), VenueId::from("V1"))]
+                        .into_iter()
+                        .collect(),
+                    drop_copy: true,
+                },
+                Box::new(LimitsChecker {
+                    max_qty: Qty(10_000),
+                    max_notional: dec!(10_000_000),
+                }),
+                Box::new(DefaultRouter),
+                j,
+            ))
+            .unwrap();
+        rt.block_on(oms.handle(vec![Event::new(
+            Timestamp(0),
+            EventKind::VenueConnected {
+                venue: VenueId::from("V1"),
             },
-            Box::new(LimitsChecker {
-                max_qty: Qty(10_000),
-                max_notional: dec!(10_000_000),
-            }),
-            Box::new(DefaultRouter),
-            j,
-        ))
+        )]))
         .unwrap();
-    rt.block_on(oms.handle(vec![Event::new(
-        Timestamp(0),
-        EventKind::VenueConnected {
-            venue: VenueId::from("V1"),
-        },
-    )]))
-    .unwrap();
-    let mut n = 0u64;
-    g.bench_function("cycles_64_fsync_batch", |b| {
-        b.iter_batched(
-            || {
-                (0..64)
-                    .flat_map(|_| {
-                        n += 1;
-                        cycle(n)
-                    })
-                    .collect::<Vec<_>>()
-            },
-            |evs| black_box(rt.block_on(oms.handle(evs)).unwrap().len()),
-            BatchSize::SmallInput,
-        )
-    });
+        let mut n = 0u64;
+        g.bench_function(format!("cycles_{cycles}_fsync_batch"), |b| {
+            b.iter_batched(
+                || {
+                    (0..cycles)
+                        .flat_map(|_| {
+                            n += 1;
+                            cycle(n)
+                        })
+                        .collect::<Vec<_>>()
+                },
+                |evs| black_box(rt.block_on(oms.handle(evs)).unwrap().len()),
+                BatchSize::SmallInput,
+            )
+        });
+    }
     g.finish();
 }
 

@@ -39,7 +39,9 @@ use crate::hash::FastMap;
 use crate::instruments::{ConfigError, Instrument, Problem};
 use crate::market::{LiquidityProvider, LP_ACCOUNT};
 use crate::market_data::{MarketDataHub, MdMessage, MdReject, MdRequest};
-use crate::market_state::{AdmitError, Band, HaltReason, MarketState, SessionStatus, StateEvent};
+use crate::market_state::{
+    AdmitError, Band, HaltReason, MarketState, SessionStatus, StateEvent, MAX_TICKS,
+};
 use crate::matching::{
     CancelReason, CancelRejectReason, ExecEvent, ExecKind, NewOrder, OrdStatus, OrderBook, Outputs,
 };
@@ -706,7 +708,8 @@ impl Venue {
     fn check_price(&self, i: u16, price: Decimal) -> Result<Ticks, RejectReason> {
         let tick = self.instruments[usize::from(i)].tick_size;
         let t = match ticks_from_price(price, tick) {
-            Some(t) if t > 0 => t,
+            // The cap keeps qty * price (and so AvgPx) well inside Decimal.
+            Some(t) if t > 0 && t <= MAX_TICKS => t,
             _ => return Err(RejectReason::BadTick { price, tick }),
         };
         if let Some(b) = self.state.band(i) {

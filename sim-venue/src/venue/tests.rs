@@ -274,6 +274,11 @@ fn rejects_say_why() {
         v.handle_new_order(T0, &o),
         Err(RejectReason::BadTick { .. })
     ));
+    let o = order("x2b", Side::Buy, Some(dec!(1e25)), 10, TimeInForce::Day);
+    assert!(matches!(
+        v.handle_new_order(T0, &o),
+        Err(RejectReason::BadTick { .. })
+    ));
     let o = order("x3", Side::Buy, Some(dec!(250.00)), 10, TimeInForce::Day);
     assert!(matches!(
         v.handle_new_order(T0, &o),
@@ -321,7 +326,7 @@ fn rejects_say_why() {
         .into_iter()
         .filter(|e| e.exec_type == ExecType::Rejected)
         .collect();
-    assert_eq!(rejected.len(), 9);
+    assert_eq!(rejected.len(), 10);
     for r in rejected {
         assert_eq!(r.ord_status, OrdStatus::Rejected);
         assert!(r.text.as_ref().is_some_and(|t| !t.is_empty()));

@@ -11,6 +11,9 @@
 //! record in sequence; outputs are discarded (they were sent before the
 //! crash, or the FIX layers resend them), and venue fills are
 //! deduplicated by ExecID in the state, so nothing is applied twice.
+//! Outputs, alerts included, are not journaled themselves: they are a
+//! pure function of the journaled events, so the journal determines them
+//! (a replay with outputs kept reproduces every one).
 
 use crate::core::{OmsConfig, OmsCore};
 use crate::events::Event;

@@ -20,6 +20,19 @@
 //! - persistence: [`journal`] (trait, file and PostgreSQL backends),
 //!   [`journaled`] (journal + core, recovery).
 //!
+//! # Limits of this version
+//!
+//! - A replace is sent to the venue as a replace of the order's one live
+//!   child; an order working at several venues must be canceled and
+//!   re-entered (the replace is refused with CxlRejReason 2).
+//! - Quantity a venue gives back (reject, unsolicited cancel of one
+//!   child) is not re-routed; the parent closes when its last child does.
+//! - Client ClOrdIDs stay unique per session for the life of the state;
+//!   done orders are never evicted, and recovery replays the whole journal
+//!   (no snapshots or journal segments yet).
+//! - The file journal's queries scan the file; the PostgreSQL journal has
+//!   indexes for them.
+//!
 //! # How the gateway drives it
 //!
 //! ```

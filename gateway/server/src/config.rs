@@ -35,6 +35,12 @@ pub struct GatewaySection {
     /// When set, the journal and FIX stores use PostgreSQL instead.
     #[serde(default)]
     pub postgres_url: Option<String>,
+    /// With PostgreSQL, the FIX stores live in schema `{prefix}fixgw` and
+    /// the journal in `{prefix}fixgw_journal`, so several gateways (or
+    /// test runs) can share one database. Lowercase ASCII letters, digits
+    /// and underscores; empty by default.
+    #[serde(default)]
+    pub postgres_schema_prefix: String,
     /// fsync policy for the embedded journal: "every_batch" (default) or
     /// "never" (leave it to the OS; survives a process kill, not a power cut).
     #[serde(default)]
@@ -55,8 +61,21 @@ impl Default for GatewaySection {
             comp_id: default_comp_id(),
             data_dir: default_data_dir(),
             postgres_url: None,
+            postgres_schema_prefix: String::new(),
             journal_fsync: JournalFsync::default(),
         }
+    }
+}
+
+impl GatewaySection {
+    /// The PostgreSQL schema of the FIX message stores.
+    pub fn fix_store_schema(&self) -> String {
+        format!("{}fixgw", self.postgres_schema_prefix)
+    }
+
+    /// The PostgreSQL schema of the journal.
+    pub fn journal_schema(&self) -> String {
+        format!("{}fixgw_journal", self.postgres_schema_prefix)
     }
 }
 
@@ -234,6 +253,18 @@ impl GatewayConfig {
                     ins.venue
                 ));
             }
+        }
+        let prefix = &self.gateway.postgres_schema_prefix;
+        if prefix.len() > 40
+            || prefix.starts_with(|c: char| c.is_ascii_digit())
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            p.push(format!(
+                "gateway.postgres_schema_prefix: {prefix:?} must be at most 40 lowercase ASCII \
+                 letters, digits and underscores, not starting with a digit"
+            ));
         }
         if self.limits.max_order_qty == 0 {
             p.push("limits.max_order_qty: must be positive".to_owned());

@@ -45,6 +45,7 @@ pub fn demo_config(o: &DemoOptions, venue_port: u16) -> GatewayConfig {
             comp_id: "GATEWAY".into(),
             data_dir: o.data_dir.clone(),
             postgres_url: None,
+            postgres_schema_prefix: String::new(),
             journal_fsync: JournalFsync::EveryBatch,
         },
         listeners: vec![

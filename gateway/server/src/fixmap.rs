@@ -182,6 +182,24 @@ fn ch(c: char) -> String {
     c.to_string()
 }
 
+/// OrdStatus (39) of a client report. OrdStatus=5 (Replaced) exists up to
+/// FIX 4.2 only; from FIX 4.3 on a replaced order reports its working
+/// status (New, PartiallyFilled or Filled) with ExecType=5.
+fn ord_status(er: &ExecutionReport, fix42: bool) -> char {
+    match er.ord_status {
+        oms::OrdStatus::Replaced if !fix42 => {
+            if er.cum_qty.is_zero() {
+                '0'
+            } else if er.leaves_qty.is_zero() {
+                '2'
+            } else {
+                '1'
+            }
+        }
+        s => s.fix_char(),
+    }
+}
+
 /// An OMS execution report as a FIX ExecutionReport for the client.
 pub fn exec_report(er: &ExecutionReport, begin_string: &str) -> MessageBuilder {
     let fix42 = begin_string == "FIX.4.2";
@@ -203,8 +221,7 @@ pub fn exec_report(er: &ExecutionReport, begin_string: &str) -> MessageBuilder {
     if fix42 {
         m.field(20, "0");
     }
-    m.field(150, exec_type)
-        .field(39, ch(er.ord_status.fix_char()));
+    m.field(150, exec_type).field(39, ch(ord_status(er, fix42)));
     m.field(1, er.account.as_str())
         .field(55, er.symbol.as_str())
         .field(54, side_str(er.side));
@@ -291,10 +308,15 @@ pub fn venue_new(o: &VenueNewOrder, now: Timestamp) -> MessageBuilder {
     m
 }
 
-pub fn venue_cancel(o: &VenueCancel, now: Timestamp) -> MessageBuilder {
+/// `account`: the child's account as sent on its NewOrderSingle (the venue
+/// finds the order by session, account and ClOrdID).
+pub fn venue_cancel(o: &VenueCancel, account: Option<&str>, now: Timestamp) -> MessageBuilder {
     let mut m = MessageBuilder::new("F");
     m.field(11, o.cl_ord_id.as_str())
         .field(41, o.orig_cl_ord_id.as_str());
+    if let Some(a) = account {
+        m.field(1, a);
+    }
     if let Some(id) = &o.venue_order_id {
         m.field(37, id.as_str());
     }
@@ -305,10 +327,13 @@ pub fn venue_cancel(o: &VenueCancel, now: Timestamp) -> MessageBuilder {
     m
 }
 
-pub fn venue_replace(o: &VenueReplace, now: Timestamp) -> MessageBuilder {
+pub fn venue_replace(o: &VenueReplace, account: Option<&str>, now: Timestamp) -> MessageBuilder {
     let mut m = MessageBuilder::new("G");
     m.field(11, o.cl_ord_id.as_str())
         .field(41, o.orig_cl_ord_id.as_str());
+    if let Some(a) = account {
+        m.field(1, a);
+    }
     if let Some(id) = &o.venue_order_id {
         m.field(37, id.as_str());
     }

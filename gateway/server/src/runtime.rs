@@ -149,7 +149,9 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
         )
     })?;
     let stores: Arc<dyn StoreFactory> = match &cfg.gateway.postgres_url {
-        Some(url) => Arc::new(PostgresStoreFactory::connect(url, "fixgw").await?),
+        Some(url) => {
+            Arc::new(PostgresStoreFactory::connect(url, &cfg.gateway.fix_store_schema()).await?)
+        }
         None => Arc::new(FileStoreFactory::new(
             cfg.gateway.data_dir.join("fix"),
             FsyncPolicy::Never,
@@ -267,7 +269,8 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
     };
     match &cfg.gateway.postgres_url {
         Some(url) => {
-            let journal = oms::PgJournal::connect(url, Some("fixgw_journal")).await?;
+            let schema = cfg.gateway.journal_schema();
+            let journal = oms::PgJournal::connect(url, Some(&schema)).await?;
             let oms = JournaledOms::open(oms_cfg, checker, router, journal).await?;
             tokio::spawn(run_core(oms, core_rx, routes));
         }
@@ -317,7 +320,7 @@ async fn run_core<J: Journal>(
         if !batch.is_empty() {
             let events = std::mem::take(&mut batch);
             match oms.handle(events).await {
-                Ok(outputs) => route(&routes, outputs),
+                Ok(outputs) => route(&routes, outputs, oms.core()),
                 Err(e) => {
                     // Nothing is acknowledged without its journal record:
                     // stop taking orders rather than lose one.
@@ -332,7 +335,15 @@ async fn run_core<J: Journal>(
     }
 }
 
-fn route(r: &Routes, outputs: Vec<Output>) {
+/// The account a child order was sent to its venue under (tag 1 of the
+/// venue NewOrderSingle): the venue keys orders by session and account, so
+/// cancels and replaces must carry it too.
+fn child_account<'c>(core: &'c oms::OmsCore, child: &oms::ClOrdId) -> Option<&'c str> {
+    let (oid, _) = core.state().child_ids.get(child)?;
+    core.order(oid).map(|p| p.account.as_str())
+}
+
+fn route(r: &Routes, outputs: Vec<Output>, core: &oms::OmsCore) {
     let now = now_ts();
     for o in outputs {
         match o {
@@ -353,12 +364,14 @@ fn route(r: &Routes, outputs: Vec<Output>) {
             }
             Output::VenueCancel(v) => {
                 if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_cancel(&v, now));
+                    let account = child_account(core, &v.orig_cl_ord_id);
+                    h.send(fixmap::venue_cancel(&v, account, now));
                 }
             }
             Output::VenueReplace(v) => {
                 if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_replace(&v, now));
+                    let account = child_account(core, &v.orig_cl_ord_id);
+                    h.send(fixmap::venue_replace(&v, account, now));
                 }
             }
             Output::DropCopy(er) => {

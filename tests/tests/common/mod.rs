@@ -1,0 +1,659 @@
+//! Shared helpers of the gateway end-to-end tests: in-process sim venues,
+//! the gateway on either storage backend (files under a tempdir, or
+//! PostgreSQL in schemas of the test's own), a FIX 4.4 test client (the
+//! engine's initiator forwarding application messages into a channel),
+//! report checks and a parser for the gateway's position summary.
+#![allow(dead_code)]
+
+use fix_engine::codec::{Message, MessageBuilder};
+use fix_engine::session::{
+    standard_validator, AppContext, AppReject, Application, Role, Session, SessionConfig,
+};
+use fix_engine::store::{MemoryStore, MemoryStoreFactory, SeqState};
+use fix_engine::transport::{start_initiator, InitiatorConfig, SessionHandle};
+use gateway::config::{
+    ClientConfig, GatewayConfig, GatewaySection, InstrumentConfig, JournalFsync, LimitsConfig,
+    ListenerConfig, VenueConfig,
+};
+use gateway::runtime::{self, CoreMsg, Gateway};
+use rust_decimal::Decimal;
+use sim_venue::fix::{self as simfix, control::Command, FixServerConfig, VenueInput};
+use sim_venue::instruments::Instrument;
+use sim_venue::venue::{Venue, VenueConfig as SimVenueConfig};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How long any single expected message may take.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------- storage
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Files,
+    Postgres,
+}
+
+pub fn pg_url() -> String {
+    std::env::var("FIXGW_TEST_PG_URL")
+        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
+}
+
+/// A test's storage: a tempdir (always: the data dir) and, on PostgreSQL,
+/// a schema prefix of its own; the schemas are dropped when this drops.
+pub struct Storage {
+    pub backend: Backend,
+    pub dir: tempfile::TempDir,
+    pub prefix: String,
+}
+
+impl Storage {
+    pub fn new(backend: Backend, test: &str) -> Storage {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let prefix = format!(
+            "e2e_{}_{}_{}_",
+            test.to_ascii_lowercase(),
+            std::process::id(),
+            nanos % 1_000_000
+        );
+        assert!(prefix.len() <= 40, "prefix too long: {prefix}");
+        Storage {
+            backend,
+            dir: tempfile::tempdir().expect("tempdir"),
+            prefix,
+        }
+    }
+
+    /// The `[gateway]` section for this storage.
+    pub fn section(&self) -> GatewaySection {
+        GatewaySection {
+            comp_id: "GATEWAY".into(),
+            data_dir: self.dir.path().join("data"),
+            postgres_url: (self.backend == Backend::Postgres).then(pg_url),
+            postgres_schema_prefix: if self.backend == Backend::Postgres {
+                self.prefix.clone()
+            } else {
+                String::new()
+            },
+            journal_fsync: JournalFsync::EveryBatch,
+        }
+    }
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let prefix = self.prefix.clone();
+        // Its own thread and runtime: this may run inside a tokio runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let Ok((client, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await
+                else {
+                    return;
+                };
+                tokio::spawn(conn);
+                let _ = client
+                    .batch_execute(&format!(
+                        "DROP SCHEMA IF EXISTS \"{prefix}fixgw\" CASCADE; \
+                         DROP SCHEMA IF EXISTS {prefix}fixgw_journal CASCADE;"
+                    ))
+                    .await;
+            });
+        })
+        .join();
+    }
+}
+
+// ---------------------------------------------------------------- venues
+
+/// One simulated exchange process (in this process): venue SIMX quoting
+/// AAPL (190.00) and MSFT (420.00), 5 levels of 100 shares a side, prices
+/// that do not wander during a test.
+pub async fn start_venues() -> simfix::RunningVenues {
+    let mut c = SimVenueConfig::new("SIMX");
+    c.seed = 7;
+    c.liquidity.levels = 5;
+    c.liquidity.size = 100;
+    c.liquidity.follow_volume_profile = false;
+    c.liquidity.walk_step_ns = 3_600_000_000_000;
+    let instruments = vec![
+        Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2)),
+        Instrument::equity("MSFT", Decimal::new(42000, 2), Decimal::new(1, 2)),
+    ];
+    let venue = Venue::new(c, instruments, simfix::now_nanos()).expect("venue");
+    simfix::serve(
+        FixServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            tls: None,
+            validate: true,
+        },
+        vec![venue],
+        Arc::new(MemoryStoreFactory),
+    )
+    .await
+    .expect("sim venue serves")
+}
+
+/// Applies venue control lines (`halt AAPL news`, `shock AAPL -2%`, ...).
+pub async fn control(input: &mpsc::UnboundedSender<VenueInput>, line: &str) -> String {
+    let actions = simfix::control::parse_commands(line).expect("command parses");
+    ask(input, Command::Actions(actions))
+        .await
+        .unwrap_or_else(|e| panic!("venue command {line:?} failed: {e}"))
+}
+
+async fn ask(input: &mpsc::UnboundedSender<VenueInput>, command: Command) -> Result<String, String> {
+    let (reply, rx) = oneshot::channel();
+    input
+        .send(VenueInput::Control {
+            venue: "SIMX".into(),
+            command,
+            reply,
+        })
+        .expect("venue task alive");
+    rx.await.expect("venue replies")
+}
+
+/// The venue's clearing records for the gateway's trades, as the OMS's
+/// settlement input, and their settlement date.
+pub async fn clearing_for_gateway(
+    input: &mpsc::UnboundedSender<VenueInput>,
+) -> Vec<oms::events::ClearingRecord> {
+    let csv = ask(input, Command::Clearing).await.expect("clearing");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let (tid, sd, venue, sym, side, qty, px, acc, oid) = (
+        col("trade_id"),
+        col("settlement_date"),
+        col("venue"),
+        col("symbol"),
+        col("side"),
+        col("qty"),
+        col("price"),
+        col("account"),
+        col("order_id"),
+    );
+    let mut out = Vec::new();
+    for l in lines.filter(|l| !l.is_empty()) {
+        let f: Vec<&str> = l.split(',').collect();
+        if !f[acc].starts_with("GATEWAY|") {
+            continue;
+        }
+        out.push(oms::events::ClearingRecord {
+            venue: oms::VenueId::new(f[venue]),
+            trade_id: f[tid].to_owned(),
+            venue_order_id: oms::OrderId::new(f[oid]),
+            symbol: oms::Symbol::new(f[sym]),
+            side: if f[side] == "BUY" {
+                oms::Side::Buy
+            } else {
+                oms::Side::Sell
+            },
+            qty: oms::Qty(f[qty].parse().expect("qty")),
+            price: oms::Px(Decimal::from_str(f[px]).expect("price")),
+            settlement_date: f[sd].parse().expect("date"),
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------- gateway
+
+/// A gateway config: one plain TCP listener on `port` (0: any), client
+/// sessions CLIENT1 (ACC1) and CLIENT2 (ACC2), venue SIMX at `venue`,
+/// AAPL, MSFT and ZZZZ (unknown to the venue) routed to SIMX.
+pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig {
+    let client = |id: &str, acc: &str| ClientConfig {
+        comp_id: id.into(),
+        begin_string: "FIX.4.4".into(),
+        accounts: vec![acc.into()],
+        drop_copy: false,
+        heartbeat_secs: 30,
+    };
+    GatewayConfig {
+        gateway: storage.section(),
+        listeners: vec![ListenerConfig {
+            host: "127.0.0.1".into(),
+            port,
+            tls: None,
+        }],
+        clients: vec![client("CLIENT1", "ACC1"), client("CLIENT2", "ACC2")],
+        venues: vec![VenueConfig {
+            id: "SIMX".into(),
+            hosts: vec![venue.to_string()],
+            begin_string: "FIX.4.4".into(),
+            heartbeat_secs: 30,
+        }],
+        instruments: ["AAPL", "MSFT", "ZZZZ"]
+            .iter()
+            .map(|s| InstrumentConfig {
+                symbol: (*s).into(),
+                venue: "SIMX".into(),
+            })
+            .collect(),
+        limits: LimitsConfig {
+            max_order_qty: 5_000,
+            max_order_notional: Decimal::from(5_000_000),
+        },
+    }
+}
+
+/// The same config as TOML, for `fixgw run --config`.
+pub fn config_toml(storage: &Storage, venue: SocketAddr, port: u16) -> String {
+    let s = storage.section();
+    let mut t = String::from("[gateway]\ncomp_id = \"GATEWAY\"\n");
+    t.push_str(&format!("data_dir = {:?}\n", s.data_dir.display().to_string()));
+    if let Some(url) = &s.postgres_url {
+        t.push_str(&format!("postgres_url = {url:?}\n"));
+        t.push_str(&format!(
+            "postgres_schema_prefix = {:?}\n",
+            s.postgres_schema_prefix
+        ));
+    }
+    t.push_str(&format!(
+        "\n[[listener]]\nhost = \"127.0.0.1\"\nport = {port}\n\n\
+         [[client]]\ncomp_id = \"CLIENT1\"\naccounts = [\"ACC1\"]\n\n\
+         [[client]]\ncomp_id = \"CLIENT2\"\naccounts = [\"ACC2\"]\n\n\
+         [[venue]]\nid = \"SIMX\"\nhosts = [\"{venue}\"]\n\n\
+         [[instrument]]\nsymbol = \"AAPL\"\nvenue = \"SIMX\"\n\n\
+         [[instrument]]\nsymbol = \"MSFT\"\nvenue = \"SIMX\"\n\n\
+         [limits]\nmax_order_qty = 5000\nmax_order_notional = \"5000000\"\n"
+    ));
+    t
+}
+
+/// Starts the gateway; returns once its venue session is logged on.
+pub async fn start_gateway(cfg: GatewayConfig) -> Gateway {
+    let gw = runtime::start(cfg).await.expect("gateway starts");
+    for v in &gw.venues {
+        tokio::time::timeout(WAIT, v.wait_for(|s| s.logged_on))
+            .await
+            .unwrap_or_else(|_| panic!("venue session {} did not log on", v.key));
+    }
+    gw
+}
+
+/// Everything a test usually needs: storage, venue, gateway.
+pub struct Rig {
+    pub storage: Storage,
+    pub venues: simfix::RunningVenues,
+    pub gw: Gateway,
+}
+
+impl Rig {
+    pub async fn start(backend: Backend, test: &str) -> Rig {
+        let storage = Storage::new(backend, test);
+        let venues = start_venues().await;
+        let gw = start_gateway(config(&storage, venues.local_addr, 0)).await;
+        Rig {
+            storage,
+            venues,
+            gw,
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.gw.listeners[0].local_addr
+    }
+
+    pub async fn client(&self, comp_id: &str) -> Client {
+        Client::connect(&self.addr().to_string(), comp_id).await
+    }
+
+    pub async fn summary(&self) -> Summary {
+        Summary::parse(&self.gw.summary().await)
+    }
+
+    pub async fn control(&self, line: &str) -> String {
+        control(&self.venues.input, line).await
+    }
+
+    /// Sends an event straight into the OMS core (as an operator would).
+    pub fn core_event(&self, kind: oms::EventKind) {
+        self.gw
+            .core
+            .send(CoreMsg::Event(oms::Event::new(runtime::now_ts(), kind)))
+            .expect("core alive");
+    }
+}
+
+// ---------------------------------------------------------------- client
+
+struct Forward(mpsc::UnboundedSender<Message>);
+
+impl Application for Forward {
+    fn on_message(&mut self, _ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
+        let _ = self.0.send(msg.clone());
+        Ok(())
+    }
+}
+
+/// A FIX 4.4 client session CLIENT -> GATEWAY: one initiator for the whole
+/// test (its sequence numbers and sent messages outlive connections; it
+/// reconnects by itself).
+pub struct Client {
+    pub handle: SessionHandle,
+    pub comp_id: String,
+    rx: mpsc::UnboundedReceiver<Message>,
+}
+
+impl Client {
+    pub async fn connect(addr: &str, comp_id: &str) -> Client {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let cfg = SessionConfig::new("FIX.4.4", comp_id, "GATEWAY", Role::Initiator);
+        let seq = SeqState {
+            next_sender_seq: 1,
+            next_target_seq: 1,
+            creation_time: chrono::Utc::now(),
+        };
+        let session = Session::new(Arc::new(cfg), standard_validator("FIX.4.4"), seq);
+        let mut icfg = InitiatorConfig::new(addr.to_owned());
+        icfg.reconnect_min = Duration::from_millis(100);
+        icfg.reconnect_max = Duration::from_millis(500);
+        let handle = start_initiator(
+            icfg,
+            session,
+            Box::new(MemoryStore::new()),
+            Box::new(Forward(tx)),
+        );
+        let c = Client {
+            handle,
+            comp_id: comp_id.to_owned(),
+            rx,
+        };
+        c.wait_logged_on().await;
+        c
+    }
+
+    pub async fn wait_logged_on(&self) {
+        tokio::time::timeout(WAIT, self.handle.wait_for(|s| s.logged_on))
+            .await
+            .unwrap_or_else(|_| panic!("{} did not log on", self.comp_id));
+    }
+
+    pub async fn next(&mut self) -> Message {
+        let m = tokio::time::timeout(WAIT, self.rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{}: no message within {WAIT:?}", self.comp_id))
+            .expect("session alive");
+        eprintln!("{} <- {m:?}", self.comp_id);
+        m
+    }
+
+    /// The next message, which must be of type `t`.
+    pub async fn next_of(&mut self, t: &str) -> Message {
+        let m = self.next().await;
+        assert_eq!(m.msg_type_str(), t, "{}: expected 35={t}, got {m:?}", self.comp_id);
+        m
+    }
+
+    /// Nothing arrives for `d` (used only after the last expected message).
+    pub async fn quiet_for(&mut self, d: Duration) {
+        if let Ok(Some(m)) = tokio::time::timeout(d, self.rx.recv()).await {
+            panic!("{}: unexpected message {m:?}", self.comp_id);
+        }
+    }
+
+    pub fn send(&self, m: MessageBuilder) {
+        assert!(self.handle.send(m), "session task alive");
+    }
+
+    pub fn new_order(&self, o: &Ord) {
+        self.send(o.message());
+    }
+
+    pub fn cancel(&self, cl: &str, orig: &str, o: &Ord) {
+        let mut m = MessageBuilder::new("F");
+        m.field(11, cl).field(41, orig).field(1, o.account.as_str());
+        m.field(55, o.symbol.as_str()).field(54, o.side);
+        m.field_u64(38, o.qty).field(60, "20260101-00:00:00");
+        self.send(m);
+    }
+
+    pub fn replace(&self, cl: &str, orig: &str, o: &Ord, qty: u64, px: &str) {
+        let mut m = MessageBuilder::new("G");
+        m.field(11, cl).field(41, orig).field(1, o.account.as_str());
+        m.field(21, "1").field(55, o.symbol.as_str()).field(54, o.side);
+        m.field_u64(38, qty).field(40, "2").field(44, px);
+        m.field(60, "20260101-00:00:00");
+        self.send(m);
+    }
+
+    pub fn status_request(&self, cl: &str, o: &Ord) {
+        let mut m = MessageBuilder::new("H");
+        m.field(11, cl).field(55, o.symbol.as_str()).field(54, o.side);
+        self.send(m);
+    }
+
+    /// Reports of one order (ClOrdID `cl`, or any in `chain`) until the
+    /// order is done, checking quantities on each; other orders' reports
+    /// are an error.
+    pub async fn until_done(&mut self, o: &Ord) -> Vec<Message> {
+        let mut out = Vec::new();
+        let mut fills = Fills::default();
+        loop {
+            let m = self.next_of("8").await;
+            assert_eq!(s(&m, 11), o.cl, "{m:?}");
+            fills.check(&m, o.qty);
+            let done = is_done(&m);
+            out.push(m);
+            if done {
+                return out;
+            }
+        }
+    }
+}
+
+/// A client order.
+#[derive(Clone, Debug)]
+pub struct Ord {
+    pub cl: String,
+    pub account: String,
+    pub symbol: String,
+    pub side: &'static str,
+    pub qty: u64,
+    pub px: String,
+    pub tif: &'static str,
+}
+
+impl Ord {
+    pub fn buy(cl: &str, account: &str, symbol: &str, qty: u64, px: &str, tif: &'static str) -> Ord {
+        Ord {
+            cl: cl.into(),
+            account: account.into(),
+            symbol: symbol.into(),
+            side: "1",
+            qty,
+            px: px.into(),
+            tif,
+        }
+    }
+
+    pub fn sell(cl: &str, account: &str, symbol: &str, qty: u64, px: &str, tif: &'static str) -> Ord {
+        Ord {
+            side: "2",
+            ..Ord::buy(cl, account, symbol, qty, px, tif)
+        }
+    }
+
+    pub fn message(&self) -> MessageBuilder {
+        let mut m = MessageBuilder::new("D");
+        m.field(11, self.cl.as_str())
+            .field(1, self.account.as_str())
+            .field(21, "1");
+        m.field(55, self.symbol.as_str()).field(54, self.side);
+        m.field_u64(38, self.qty)
+            .field(40, "2")
+            .field(44, self.px.as_str());
+        m.field(59, self.tif).field(60, "20260101-00:00:00");
+        m
+    }
+}
+
+// ---------------------------------------------------------------- checks
+
+pub fn s<'m>(m: &'m Message, tag: u32) -> &'m str {
+    m.get_str(tag)
+        .unwrap_or_else(|| panic!("tag {tag} missing in {m:?}"))
+}
+
+pub fn u(m: &Message, tag: u32) -> u64 {
+    m.get_u64(tag)
+        .unwrap_or_else(|| panic!("tag {tag} missing in {m:?}"))
+}
+
+pub fn d(m: &Message, tag: u32) -> Decimal {
+    Decimal::from_str(s(m, tag)).unwrap_or_else(|_| panic!("tag {tag} not a number in {m:?}"))
+}
+
+/// OrdStatus says the order is over.
+pub fn is_done(m: &Message) -> bool {
+    matches!(s(m, 39), "2" | "4" | "8" | "C" | "3")
+}
+
+/// Fills seen so far on one order: every report's CumQty, LeavesQty and
+/// AvgPx must agree with them.
+#[derive(Default, Debug)]
+pub struct Fills {
+    pub qty: u64,
+    pub notional: Decimal,
+}
+
+impl Fills {
+    pub fn check(&mut self, m: &Message, order_qty: u64) {
+        if s(m, 150) == "F" {
+            let (q, p) = (u(m, 32), d(m, 31));
+            assert!(q > 0, "a fill with LastQty 0: {m:?}");
+            self.qty += q;
+            self.notional += Decimal::from(q) * p;
+        }
+        let (cum, leaves) = (u(m, 14), u(m, 151));
+        assert_eq!(cum, self.qty, "CumQty is the sum of the fills: {m:?}");
+        assert_eq!(u(m, 38), order_qty, "OrderQty: {m:?}");
+        if is_done(m) {
+            assert_eq!(leaves, 0, "a done order leaves nothing: {m:?}");
+        } else {
+            assert_eq!(cum + leaves, order_qty, "CumQty + LeavesQty = OrderQty: {m:?}");
+        }
+        if cum > 0 {
+            let avg = self.notional / Decimal::from(cum);
+            let diff = (d(m, 6) - avg).abs();
+            assert!(
+                diff < Decimal::new(1, 4),
+                "AvgPx {} vs fills' {avg}: {m:?}",
+                d(m, 6)
+            );
+        } else {
+            assert_eq!(d(m, 6), Decimal::ZERO, "AvgPx with no fills: {m:?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------- summary
+
+/// The gateway's positions summary, parsed.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Summary {
+    pub accounts: BTreeMap<String, Account>,
+    pub text: String,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Account {
+    pub cash: Decimal,
+    pub settled_cash: Decimal,
+    /// symbol -> (position, settled position)
+    pub positions: BTreeMap<String, (Decimal, Decimal)>,
+}
+
+impl Summary {
+    pub fn parse(text: &str) -> Summary {
+        let mut out = Summary {
+            text: text.to_owned(),
+            ..Summary::default()
+        };
+        let mut current: Option<String> = None;
+        let num = |s: &str| {
+            Decimal::from_str(s.trim_matches(|c: char| c == ',' || c == ')' || c == '('))
+                .unwrap_or_else(|_| panic!("not a number {s:?} in summary:\n{text}"))
+        };
+        for line in text.lines() {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            if line.starts_with("account ") {
+                // account ACC1: cash X (settled Y), ...
+                let acc = w[1].trim_end_matches(':').to_owned();
+                let a = Account {
+                    cash: num(w[3]),
+                    settled_cash: num(w[5]),
+                    ..Account::default()
+                };
+                out.accounts.insert(acc.clone(), a);
+                current = Some(acc);
+            } else if line.starts_with("  ") && w.len() >= 5 && w[1] == "position" {
+                // AAPL: position 100 (settled 0), average cost ...
+                let acc = current.as_ref().expect("position under an account");
+                let sym = w[0].trim_end_matches(':').to_owned();
+                let (q, sq) = (num(w[2]), num(w[4]));
+                out.accounts
+                    .get_mut(acc)
+                    .unwrap()
+                    .positions
+                    .insert(sym, (q, sq));
+            }
+        }
+        out
+    }
+
+    /// (position, settled position) of `acc` in `sym`, zero if none.
+    pub fn position(&self, acc: &str, sym: &str) -> (Decimal, Decimal) {
+        self.accounts
+            .get(acc)
+            .and_then(|a| a.positions.get(sym).copied())
+            .unwrap_or_default()
+    }
+}
+
+/// Polls the summary until `f` holds (bounded): fills reach the core a
+/// moment after the client's reports.
+pub async fn summary_until(gw: &Gateway, f: impl Fn(&Summary) -> bool) -> Summary {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let s = Summary::parse(&gw.summary().await);
+        if f(&s) {
+            return s;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "summary never satisfied the condition:\n{}",
+            s.text
+        );
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A free loopback port (for the child process's listener, which must
+/// keep its port across a restart).
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().unwrap().port()
+}
+
+pub fn write_file(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}

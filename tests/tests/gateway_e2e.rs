@@ -1,0 +1,294 @@
+//! End-to-end tests of the gateway over real sockets: a FIX 4.4 client ->
+//! the gateway (in process, or the `fixgw` binary for the kill -9 test) ->
+//! the OMS core and its journal -> a simulated venue over FIX and back, on
+//! both storage backends (files under a tempdir; PostgreSQL at
+//! FIXGW_TEST_PG_URL in schemas of the test's own; the PostgreSQL tests
+//! fail when the database cannot be reached).
+
+mod common;
+
+use common::*;
+use rust_decimal::Decimal;
+use std::time::Duration;
+
+/// Declares a scenario's test on each backend.
+macro_rules! on_both_backends {
+    ($scenario:ident, $files:ident, $pg:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $files() {
+            $scenario(Backend::Files).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $pg() {
+            $scenario(Backend::Postgres).await;
+        }
+    };
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+// (1) order -> New -> fills -> Filled; positions; settlement.
+async fn lifecycle(b: Backend) {
+    let rig = Rig::start(b, "life").await;
+    let mut c = rig.client("CLIENT1").await;
+    // Marketable: takes three levels of 100 (190.01, 190.02, 190.03).
+    let o = Ord::buy("L1", "ACC1", "AAPL", 300, "191.00", "0");
+    c.new_order(&o);
+    let reports = c.until_done(&o).await;
+    let types: Vec<&str> = reports.iter().map(|m| s(m, 150)).collect();
+    assert!(types.contains(&"0"), "a New ack: {types:?}");
+    let first_fill = types.iter().position(|t| *t == "F").expect("fills");
+    assert!(
+        types.iter().position(|t| *t == "0").unwrap() < first_fill,
+        "New before fills: {types:?}"
+    );
+    let last = reports.last().unwrap();
+    assert_eq!((s(last, 39), u(last, 14), u(last, 151)), ("2", 300, 0));
+    for m in &reports {
+        assert_eq!(s(m, 1), "ACC1");
+        assert_eq!(s(m, 55), "AAPL");
+        assert_ne!(s(m, 37), "NONE");
+    }
+    let cost: Decimal = reports
+        .iter()
+        .filter(|m| s(m, 150) == "F")
+        .map(|m| Decimal::from(u(m, 32)) * d(m, 31))
+        .sum();
+    assert_eq!(d(last, 6) * Decimal::from(300), cost, "AvgPx * CumQty = cost");
+
+    let sum = rig.summary().await;
+    assert_eq!(
+        sum.position("ACC1", "AAPL"),
+        (Decimal::from(300), Decimal::ZERO),
+        "{}",
+        sum.text
+    );
+    let acc = &sum.accounts["ACC1"];
+    assert_eq!(acc.cash, -cost.round_dp(2), "{}", sum.text);
+    assert_eq!(acc.settled_cash, Decimal::ZERO, "{}", sum.text);
+
+    // Settlement with the venue's clearing records for our trades.
+    let records = clearing_for_gateway(&rig.venues.input).await;
+    assert_eq!(
+        records.iter().map(|r| r.qty.0).sum::<u64>(),
+        300,
+        "{records:?}"
+    );
+    let date = records[0].settlement_date;
+    assert!(records.iter().all(|r| r.settlement_date == date));
+    rig.core_event(oms::EventKind::Settle(oms::events::Settlement {
+        date,
+        records,
+    }));
+    // The summary query is answered after the settle event is applied.
+    let sum = rig.summary().await;
+    assert_eq!(
+        sum.position("ACC1", "AAPL"),
+        (Decimal::from(300), Decimal::from(300)),
+        "settled view: {}",
+        sum.text
+    );
+    let acc = &sum.accounts["ACC1"];
+    assert_eq!(acc.settled_cash, -cost.round_dp(2), "{}", sum.text);
+    assert_eq!(acc.cash, -cost.round_dp(2), "{}", sum.text);
+}
+on_both_backends!(lifecycle, lifecycle_files, lifecycle_postgres);
+
+// (2) partial fills: an IOC larger than the book fills what is there and
+// the rest is canceled; a resting order partly hit after a price shock.
+async fn partial_fills(b: Backend) {
+    let rig = Rig::start(b, "partial").await;
+    let mut c = rig.client("CLIENT1").await;
+    // 5 levels of 100 from 190.01: at most 300 up to 190.03.
+    let o = Ord::buy("P1", "ACC1", "AAPL", 450, "190.03", "3");
+    c.new_order(&o);
+    let reports = c.until_done(&o).await;
+    let last = reports.last().unwrap();
+    assert!(
+        matches!(s(last, 39), "4" | "C"),
+        "IOC remainder canceled or expired: {last:?}"
+    );
+    assert_eq!(u(last, 14), 300, "{last:?}");
+    assert!(
+        reports.iter().any(|m| s(m, 39) == "1"),
+        "PartiallyFilled on the way"
+    );
+    let sum = rig.summary().await;
+    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::from(300), "{}", sum.text);
+
+    // A resting sell above the market, then the market moves up through it:
+    // the venue's liquidity fills it (in part or whole) while it rests.
+    let r = Ord::sell("P2", "ACC1", "MSFT", 150, "425.00", "0");
+    c.new_order(&r);
+    let ack = c.next_of("8").await;
+    let mut fills = Fills::default();
+    fills.check(&ack, 150);
+    let ack = if s(&ack, 39) == "A" {
+        let m = c.next_of("8").await;
+        fills.check(&m, 150);
+        m
+    } else {
+        ack
+    };
+    assert_eq!((s(&ack, 150), s(&ack, 39)), ("0", "0"), "{ack:?}");
+    rig.control("shock MSFT 2%").await;
+    let first = c.next_of("8").await;
+    fills.check(&first, 150);
+    assert_eq!(s(&first, 150), "F", "{first:?}");
+    let mut seen = vec![first];
+    while !is_done(seen.last().unwrap()) && fills.qty < 150 {
+        let m = c.next_of("8").await;
+        fills.check(&m, 150);
+        seen.push(m);
+    }
+    assert!(fills.qty > 0);
+    let sum = rig.summary().await;
+    assert_eq!(
+        sum.position("ACC1", "MSFT").0,
+        -Decimal::from(fills.qty),
+        "{}",
+        sum.text
+    );
+}
+on_both_backends!(partial_fills, partial_fills_files, partial_fills_postgres);
+
+/// Sends a passive order and returns once it is acknowledged New.
+async fn rest(c: &mut Client, o: &Ord) -> Fills {
+    c.new_order(o);
+    let mut fills = Fills::default();
+    loop {
+        let m = c.next_of("8").await;
+        assert_eq!(s(&m, 11), o.cl, "{m:?}");
+        fills.check(&m, o.qty);
+        match s(&m, 39) {
+            "A" => continue,
+            "0" => {
+                assert_eq!(s(&m, 150), "0", "{m:?}");
+                return fills;
+            }
+            _ => panic!("expected the order to rest: {m:?}"),
+        }
+    }
+}
+
+// (3) cancel of a resting order.
+async fn cancel(b: Backend) {
+    let rig = Rig::start(b, "cancel").await;
+    let mut c = rig.client("CLIENT1").await;
+    let o = Ord::buy("C1", "ACC1", "AAPL", 100, "185.00", "0");
+    rest(&mut c, &o).await;
+    c.cancel("C2", "C1", &o);
+    let m = loop {
+        let m = c.next_of("8").await;
+        assert_eq!((s(&m, 11), s(&m, 41)), ("C2", "C1"), "{m:?}");
+        Fills::default().check(&m, 100);
+        if s(&m, 150) == "6" {
+            assert_eq!(s(&m, 39), "6", "PendingCancel: {m:?}");
+            continue;
+        }
+        break m;
+    };
+    assert_eq!((s(&m, 150), s(&m, 39), u(&m, 151), u(&m, 14)), ("4", "4", 0, 0));
+    // Asking again: the order is done; a cancel reject says so.
+    c.cancel("C3", "C1", &o);
+    let rej = c.next_of("9").await;
+    assert_eq!((s(&rej, 11), s(&rej, 41), s(&rej, 434)), ("C3", "C1", "1"));
+    let sum = rig.summary().await;
+    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::ZERO, "{}", sum.text);
+}
+on_both_backends!(cancel, cancel_files, cancel_postgres);
+
+// (4) replace of a resting order: new quantity and price.
+async fn replace(b: Backend) {
+    let rig = Rig::start(b, "replace").await;
+    let mut c = rig.client("CLIENT1").await;
+    let o = Ord::buy("R1", "ACC1", "MSFT", 100, "410.00", "0");
+    rest(&mut c, &o).await;
+    c.replace("R2", "R1", &o, 200, "411.00");
+    let m = loop {
+        let m = c.next_of("8").await;
+        assert_eq!((s(&m, 11), s(&m, 41)), ("R2", "R1"), "{m:?}");
+        if s(&m, 150) == "E" {
+            continue;
+        }
+        break m;
+    };
+    assert_eq!((s(&m, 150), s(&m, 39)), ("5", "0"), "{m:?}");
+    assert_eq!((u(&m, 38), u(&m, 151), u(&m, 14)), (200, 200, 0), "{m:?}");
+    assert_eq!(d(&m, 44), dec("411.00"));
+    // The replaced order is live under R2: cancel it by that id.
+    let r2 = Ord {
+        cl: "R2".into(),
+        qty: 200,
+        ..o.clone()
+    };
+    c.cancel("R3", "R2", &r2);
+    let m = loop {
+        let m = c.next_of("8").await;
+        if s(&m, 150) == "6" {
+            continue;
+        }
+        break m;
+    };
+    assert_eq!((s(&m, 150), s(&m, 11), s(&m, 41)), ("4", "R3", "R2"), "{m:?}");
+    assert_eq!(u(&m, 38), 200);
+}
+on_both_backends!(replace, replace_files, replace_postgres);
+
+// (5) a risk reject names the rule and the limit.
+async fn risk_reject(b: Backend) {
+    let rig = Rig::start(b, "risk").await;
+    let mut c = rig.client("CLIENT1").await;
+    let o = Ord::buy("K1", "ACC1", "AAPL", 6_000, "190.00", "0");
+    c.new_order(&o);
+    let m = c.next_of("8").await;
+    assert_eq!((s(&m, 11), s(&m, 150), s(&m, 39)), ("K1", "8", "8"), "{m:?}");
+    assert_eq!((u(&m, 14), u(&m, 151)), (0, 0));
+    let text = s(&m, 58).to_ascii_lowercase();
+    assert!(
+        text.contains("qty") || text.contains("quantity"),
+        "the rule: {text}"
+    );
+    assert!(text.contains("5000") || text.contains("5,000"), "the limit: {text}");
+    // Nothing reached the venue; the next order goes through.
+    let ok = Ord::buy("K2", "ACC1", "AAPL", 100, "191.00", "3");
+    c.new_order(&ok);
+    let last = c.until_done(&ok).await.pop().unwrap();
+    assert_eq!(s(&last, 39), "2");
+    let sum = rig.summary().await;
+    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::from(100), "{}", sum.text);
+}
+on_both_backends!(risk_reject, risk_reject_files, risk_reject_postgres);
+
+// (6) venue rejects: a halted symbol and a symbol the venue does not know.
+async fn venue_reject(b: Backend) {
+    let rig = Rig::start(b, "vreject").await;
+    let mut c = rig.client("CLIENT1").await;
+    rig.control("halt AAPL news pending").await;
+    let o = Ord::buy("V1", "ACC1", "AAPL", 100, "191.00", "0");
+    c.new_order(&o);
+    let last = c.until_done(&o).await.pop().unwrap();
+    assert_eq!((s(&last, 150), s(&last, 39)), ("8", "8"), "{last:?}");
+    assert!(s(&last, 58).contains("halted"), "the venue's reason: {last:?}");
+    let z = Ord::buy("V2", "ACC1", "ZZZZ", 10, "1.00", "0");
+    c.new_order(&z);
+    let last = c.until_done(&z).await.pop().unwrap();
+    assert_eq!(s(&last, 39), "8", "{last:?}");
+    assert!(
+        s(&last, 58).to_ascii_lowercase().contains("symbol"),
+        "the venue's reason: {last:?}"
+    );
+    rig.control("resume AAPL").await;
+    let ok = Ord::buy("V3", "ACC1", "AAPL", 100, "191.00", "3");
+    c.new_order(&ok);
+    assert_eq!(s(c.until_done(&ok).await.last().unwrap(), 39), "2");
+    let sum = rig.summary().await;
+    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::from(100), "{}", sum.text);
+    assert_eq!(sum.position("ACC1", "ZZZZ").0, Decimal::ZERO, "{}", sum.text);
+}
+on_both_backends!(venue_reject, venue_reject_files, venue_reject_postgres);
+
+#[allow(dead_code)]
+fn _unused(_: Duration) {}

@@ -4,6 +4,7 @@ CREATE TABLE journal (
     ts        BIGINT NOT NULL,
     kind      TEXT   NOT NULL,
     order_id  TEXT,
+    client    TEXT,
     account   TEXT,
     symbol    TEXT,
     payload   TEXT   NOT NULL,
@@ -12,6 +13,7 @@ CREATE TABLE journal (
 );
 
 CREATE INDEX journal_order_idx   ON journal (order_id) WHERE order_id IS NOT NULL;
+CREATE INDEX journal_client_idx  ON journal (client, ts) WHERE client IS NOT NULL;
 CREATE INDEX journal_account_idx ON journal (account, ts) WHERE account IS NOT NULL;
 CREATE INDEX journal_symbol_idx  ON journal (symbol, ts) WHERE symbol IS NOT NULL;
 CREATE INDEX journal_ts_idx      ON journal (ts);

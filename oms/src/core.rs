@@ -90,6 +90,8 @@ pub struct OmsConfig {
 pub struct JournalKeys {
     /// The OMS order.
     pub order_id: Option<OrderId>,
+    /// The client (session) the order or request belongs to.
+    pub client: Option<SessionId>,
     /// The account.
     pub account: Option<AccountId>,
     /// The instrument.
@@ -261,13 +263,17 @@ impl OmsCore {
             match id.and_then(|id| st.orders.get(id)) {
                 Some(p) => JournalKeys {
                     order_id: Some(p.order_id.clone()),
+                    client: Some(p.session.clone()),
                     account: Some(p.account.clone()),
                     symbol: Some(p.symbol.clone()),
                 },
                 None => JournalKeys::default(),
             }
         };
-        let client = |s: &SessionId, c: &ClOrdId| from_order(st.client_order(s, c.as_str()));
+        let client = |s: &SessionId, c: &ClOrdId| JournalKeys {
+            client: Some(s.clone()),
+            ..from_order(st.client_order(s, c.as_str()))
+        };
         let child = |c: &ClOrdId| from_order(st.child_ids.get(c).map(|(o, _)| o));
         let fill = |v: &VenueId, e: &ExecId| {
             from_order(st.fill(v.as_str(), e.as_str()).map(|f| &f.order_id))
@@ -277,6 +283,7 @@ impl OmsCore {
                 let dup = st.client_order(&o.session, o.cl_ord_id.as_str()).is_some();
                 JournalKeys {
                     order_id: (!dup).then(|| order_id(st.next_order + 1)),
+                    client: Some(o.session.clone()),
                     account: Some(o.account.clone()),
                     symbol: Some(o.symbol.clone()),
                 }

@@ -23,6 +23,7 @@ fn rec(
         ts: Timestamp(ts),
         kind: kind.to_owned(),
         order_id: order.map(str::to_owned),
+        client: order.map(|o| if o == "O1" { "S1" } else { "S2" }.to_owned()),
         account: acc.map(str::to_owned),
         symbol: sym.map(str::to_owned),
         payload: format!("{{\"n\":{ts}}}"),
@@ -75,12 +76,19 @@ async fn suite<J: Journal>(j: &mut J) {
              from: Option<i64>,
              to: Option<i64>| Query {
         order_id: order.map(OrderId::from),
+        client: None,
         account: acc.map(AccountId::from),
         symbol: sym.map(Symbol::from),
         from: from.map(Timestamp),
         to: to.map(Timestamp),
     };
     let seqs = |v: Vec<Record>| v.iter().map(|r| r.seq).collect::<Vec<_>>();
+    let by_client = Query {
+        client: Some("S2".to_owned()),
+        from: Some(Timestamp(500)),
+        ..Query::default()
+    };
+    assert_eq!(seqs(j.query(&by_client).await.unwrap()), vec![6, 8, 10]);
     assert_eq!(
         seqs(
             j.query(&q(Some("O1"), None, None, None, None))

@@ -287,6 +287,14 @@ fn no_fill_is_applied_twice_after_recovery() {
             kinds,
             vec!["ClientNew", "VenueAck", "VenueFill", "VenueFill"]
         );
+        assert!(recs
+            .iter()
+            .all(|r| r.client.as_deref() == Some(S) && r.account.as_deref() == Some("ACC1")));
+        let by_client = Query {
+            client: Some(S.to_owned()),
+            ..Query::default()
+        };
+        assert_eq!(oms.journal().query(&by_client).await.unwrap().len(), 20);
         assert_eq!(
             oms.journal().verify().await.unwrap(),
             oms.journal().last_seq()

@@ -4,8 +4,8 @@
 //! implement: [`MemJournal`] (the reference, for tests), [`FileJournal`]
 //! (files under a data directory, the embedded default) and [`PgJournal`]
 //! (PostgreSQL). A record carries its sequence number (from 1, gap-free),
-//! the event's timestamp and kind, the ids to query by (order, account,
-//! instrument), the event itself serialized as JSON (serde_json; the
+//! the event's timestamp and kind, the ids to query by (order, client
+//! session, account, instrument), the event itself serialized as JSON (serde_json; the
 //! exact bytes are stored and hashed, so a record reads back identically
 //! on every backend), the SHA-256 hash of the previous record and its own
 //! hash. [`chain_hash`] defines the hash: SHA-256 over the previous hash
@@ -46,6 +46,8 @@ pub struct NewRecord {
     pub kind: String,
     /// Order id, if any.
     pub order_id: Option<String>,
+    /// Client (session), if any.
+    pub client: Option<String>,
     /// Account, if any.
     pub account: Option<String>,
     /// Instrument, if any.
@@ -61,6 +63,7 @@ impl NewRecord {
             ts: ev.ts,
             kind: ev.kind.name().to_owned(),
             order_id: keys.order_id.map(|o| o.as_str().to_owned()),
+            client: keys.client.map(|c| c.to_string()),
             account: keys.account.map(|a| a.as_str().to_owned()),
             symbol: keys.symbol.map(|s| s.as_str().to_owned()),
             payload: serde_json::to_string(ev).map_err(|e| JournalError::Encode(e.to_string()))?,
@@ -79,6 +82,8 @@ pub struct Record {
     pub kind: String,
     /// Order id, if any.
     pub order_id: Option<String>,
+    /// Client (session), if any.
+    pub client: Option<String>,
     /// Account, if any.
     pub account: Option<String>,
     /// Instrument, if any.
@@ -100,6 +105,7 @@ impl Record {
             r.ts,
             &r.kind,
             r.order_id.as_deref(),
+            r.client.as_deref(),
             r.account.as_deref(),
             r.symbol.as_deref(),
             &r.payload,
@@ -110,6 +116,7 @@ impl Record {
                 ts: r.ts,
                 kind: r.kind,
                 order_id: r.order_id,
+                client: r.client,
                 account: r.account,
                 symbol: r.symbol,
                 payload: r.payload,
@@ -136,6 +143,7 @@ impl Record {
             self.ts,
             &self.kind,
             self.order_id.as_deref(),
+            self.client.as_deref(),
             self.account.as_deref(),
             self.symbol.as_deref(),
             &self.payload,
@@ -152,6 +160,7 @@ pub fn chain_hash(
     ts: Timestamp,
     kind: &str,
     order_id: Option<&str>,
+    client: Option<&str>,
     account: Option<&str>,
     symbol: Option<&str>,
     payload: &str,
@@ -160,7 +169,7 @@ pub fn chain_hash(
     h.update(prev);
     h.update(seq.to_le_bytes());
     h.update(ts.0.to_le_bytes());
-    for f in [Some(kind), order_id, account, symbol, Some(payload)] {
+    for f in [Some(kind), order_id, client, account, symbol, Some(payload)] {
         match f {
             Some(s) => {
                 h.update((s.len() as u32).to_le_bytes());
@@ -210,6 +219,8 @@ pub fn check_link(r: &Record, last_seq: u64, prev: &[u8; 32]) -> Result<(), Jour
 pub struct Query {
     /// Order id.
     pub order_id: Option<OrderId>,
+    /// Client (session).
+    pub client: Option<String>,
     /// Account.
     pub account: Option<AccountId>,
     /// Instrument.
@@ -227,6 +238,7 @@ impl Query {
             want.is_none_or(|w| got.as_deref() == Some(w))
         }
         eq(self.order_id.as_ref().map(|o| o.as_str()), &r.order_id)
+            && eq(self.client.as_deref(), &r.client)
             && eq(self.account.as_ref().map(|a| a.as_str()), &r.account)
             && eq(self.symbol.as_ref().map(|s| s.as_str()), &r.symbol)
             && self.from.is_none_or(|f| r.ts >= f)

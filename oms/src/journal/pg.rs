@@ -74,7 +74,7 @@ impl std::fmt::Debug for PgJournal {
     }
 }
 
-const COLUMNS: &str = "seq, ts, kind, order_id, account, symbol, payload, prev_hash, hash";
+const COLUMNS: &str = "seq, ts, kind, order_id, client, account, symbol, payload, prev_hash, hash";
 
 fn row_to_record(row: &tokio_postgres::Row) -> Record {
     Record {
@@ -82,11 +82,12 @@ fn row_to_record(row: &tokio_postgres::Row) -> Record {
         ts: Timestamp(row.get::<_, i64>(1)),
         kind: row.get(2),
         order_id: row.get(3),
-        account: row.get(4),
-        symbol: row.get(5),
-        payload: row.get(6),
-        prev_hash: row.get(7),
-        hash: row.get(8),
+        client: row.get(4),
+        account: row.get(5),
+        symbol: row.get(6),
+        payload: row.get(7),
+        prev_hash: row.get(8),
+        hash: row.get(9),
     }
 }
 
@@ -159,6 +160,7 @@ impl Journal for PgJournal {
         let (mut accounts, mut symbols) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut payloads, mut prevs) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut hashes = Vec::with_capacity(n);
+        let mut clients = Vec::with_capacity(n);
         let mut seq = self.last_seq;
         let mut head = self.head;
         for r in batch {
@@ -169,6 +171,7 @@ impl Journal for PgJournal {
             tss.push(rec.ts.0);
             kinds.push(rec.kind);
             orders.push(rec.order_id);
+            clients.push(rec.client);
             accounts.push(rec.account);
             symbols.push(rec.symbol);
             payloads.push(rec.payload);
@@ -182,13 +185,15 @@ impl Journal for PgJournal {
             .prepare_cached(&format!(
                 "INSERT INTO journal ({COLUMNS})
                  SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[],
-                                      $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])"
+                                      $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                                      $10::text[])"
             ))
             .await?;
         tx.execute(
             &stmt,
             &[
-                &seqs, &tss, &kinds, &orders, &accounts, &symbols, &payloads, &prevs, &hashes,
+                &seqs, &tss, &kinds, &orders, &clients, &accounts, &symbols, &payloads, &prevs,
+                &hashes,
             ],
         )
         .await?;
@@ -213,6 +218,7 @@ impl Journal for PgJournal {
         let c = self.pool.get().await?;
         let order = q.order_id.as_ref().map(|o| o.as_str());
         let account = q.account.as_ref().map(|a| a.as_str());
+        let client = q.client.as_deref();
         let symbol = q.symbol.as_ref().map(|s| s.as_str());
         let from = q.from.map(|t| t.0);
         let to = q.to.map(|t| t.0);
@@ -225,9 +231,10 @@ impl Journal for PgJournal {
                        AND ($3::text IS NULL OR symbol = $3)
                        AND ($4::bigint IS NULL OR ts >= $4)
                        AND ($5::bigint IS NULL OR ts < $5)
+                       AND ($6::text IS NULL OR client = $6)
                      ORDER BY seq"
                 ),
-                &[&order, &account, &symbol, &from, &to],
+                &[&order, &account, &symbol, &from, &to, &client],
             )
             .await?;
         Ok(rows.iter().map(row_to_record).collect())

@@ -143,6 +143,31 @@ pub struct ExecutionReport {
     pub transact_time: Timestamp,
 }
 
+impl ExecutionReport {
+    /// OrdStatus (39) for FIX 4.4 and later, where Replaced (5) is
+    /// deprecated: a replaced order reports New or PartiallyFilled (or
+    /// Filled) by its quantities. Every other status is unchanged.
+    pub fn ord_status_fix44(&self) -> OrdStatus {
+        match self.ord_status {
+            OrdStatus::Replaced if self.cum_qty >= self.order_qty => OrdStatus::Filled,
+            OrdStatus::Replaced if self.cum_qty.is_zero() => OrdStatus::New,
+            OrdStatus::Replaced => OrdStatus::PartiallyFilled,
+            s => s,
+        }
+    }
+
+    /// ExecType (150) character for FIX 4.2, where a fill is Partial fill
+    /// (1) or Fill (2) rather than Trade (F), and corrections and busts
+    /// are the same G and H.
+    pub fn exec_type_fix42(&self) -> char {
+        match self.exec_type {
+            ExecType::Trade if self.ord_status == OrdStatus::Filled => '2',
+            ExecType::Trade => '1',
+            other => other.fix_char(),
+        }
+    }
+}
+
 /// FIX CxlRejResponseTo (434).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CxlRejResponseTo {
@@ -300,4 +325,52 @@ pub struct Alert {
     pub kind: AlertKind,
     /// Human-readable detail.
     pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn report(exec_type: ExecType, ord_status: OrdStatus, cum: u64, qty: u64) -> ExecutionReport {
+        ExecutionReport {
+            session: "S".into(),
+            account: AccountId::from("A"),
+            order_id: OrderId::from("O1"),
+            exec_id: ExecId::from("E1"),
+            exec_type,
+            ord_status,
+            cl_ord_id: ClOrdId::from("B"),
+            orig_cl_ord_id: Some(ClOrdId::from("A")),
+            exec_ref_id: None,
+            symbol: Symbol::from("AAPL"),
+            side: Side::Buy,
+            ord_type: OrdType::Limit,
+            price: Some(Px(Decimal::ONE)),
+            tif: TimeInForce::Day,
+            order_qty: Qty(qty),
+            last_qty: Qty::ZERO,
+            last_px: Px::ZERO,
+            last_mkt: None,
+            cum_qty: Qty(cum),
+            leaves_qty: Qty(qty - cum),
+            avg_px: Px::ZERO,
+            text: None,
+            transact_time: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn version_specific_codes() {
+        let r = report(ExecType::Replaced, OrdStatus::Replaced, 0, 100);
+        assert_eq!(r.ord_status_fix44(), OrdStatus::New);
+        let r = report(ExecType::Replaced, OrdStatus::Replaced, 40, 100);
+        assert_eq!(r.ord_status_fix44(), OrdStatus::PartiallyFilled);
+        assert_eq!(r.ord_status_fix44().fix_char(), '1');
+        let r = report(ExecType::Trade, OrdStatus::PartiallyFilled, 40, 100);
+        assert_eq!((r.exec_type_fix42(), r.exec_type.fix_char()), ('1', 'F'));
+        let r = report(ExecType::Trade, OrdStatus::Filled, 100, 100);
+        assert_eq!(r.exec_type_fix42(), '2');
+        assert_eq!(CxlRejReason::AlreadyPending.code(), 3);
+    }
 }

@@ -8,6 +8,8 @@
 mod common;
 
 use common::*;
+use fix_engine::codec::Message;
+use fix_engine::store::SessionKey;
 use rust_decimal::Decimal;
 use std::time::Duration;
 
@@ -56,7 +58,11 @@ async fn lifecycle(b: Backend) {
         .filter(|m| s(m, 150) == "F")
         .map(|m| Decimal::from(u(m, 32)) * d(m, 31))
         .sum();
-    assert_eq!(d(last, 6) * Decimal::from(300), cost, "AvgPx * CumQty = cost");
+    assert_eq!(
+        d(last, 6) * Decimal::from(300),
+        cost,
+        "AvgPx * CumQty = cost"
+    );
 
     let sum = rig.summary().await;
     assert_eq!(
@@ -116,7 +122,12 @@ async fn partial_fills(b: Backend) {
         "PartiallyFilled on the way"
     );
     let sum = rig.summary().await;
-    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::from(300), "{}", sum.text);
+    assert_eq!(
+        sum.position("ACC1", "AAPL").0,
+        Decimal::from(300),
+        "{}",
+        sum.text
+    );
 
     // A resting sell above the market, then the market moves up through it:
     // the venue's liquidity fills it (in part or whole) while it rests.
@@ -190,13 +201,21 @@ async fn cancel(b: Backend) {
         }
         break m;
     };
-    assert_eq!((s(&m, 150), s(&m, 39), u(&m, 151), u(&m, 14)), ("4", "4", 0, 0));
+    assert_eq!(
+        (s(&m, 150), s(&m, 39), u(&m, 151), u(&m, 14)),
+        ("4", "4", 0, 0)
+    );
     // Asking again: the order is done; a cancel reject says so.
     c.cancel("C3", "C1", &o);
     let rej = c.next_of("9").await;
     assert_eq!((s(&rej, 11), s(&rej, 41), s(&rej, 434)), ("C3", "C1", "1"));
     let sum = rig.summary().await;
-    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::ZERO, "{}", sum.text);
+    assert_eq!(
+        sum.position("ACC1", "AAPL").0,
+        Decimal::ZERO,
+        "{}",
+        sum.text
+    );
 }
 on_both_backends!(cancel, cancel_files, cancel_postgres);
 
@@ -232,7 +251,11 @@ async fn replace(b: Backend) {
         }
         break m;
     };
-    assert_eq!((s(&m, 150), s(&m, 11), s(&m, 41)), ("4", "R3", "R2"), "{m:?}");
+    assert_eq!(
+        (s(&m, 150), s(&m, 11), s(&m, 41)),
+        ("4", "R3", "R2"),
+        "{m:?}"
+    );
     assert_eq!(u(&m, 38), 200);
 }
 on_both_backends!(replace, replace_files, replace_postgres);
@@ -244,21 +267,33 @@ async fn risk_reject(b: Backend) {
     let o = Ord::buy("K1", "ACC1", "AAPL", 6_000, "190.00", "0");
     c.new_order(&o);
     let m = c.next_of("8").await;
-    assert_eq!((s(&m, 11), s(&m, 150), s(&m, 39)), ("K1", "8", "8"), "{m:?}");
+    assert_eq!(
+        (s(&m, 11), s(&m, 150), s(&m, 39)),
+        ("K1", "8", "8"),
+        "{m:?}"
+    );
     assert_eq!((u(&m, 14), u(&m, 151)), (0, 0));
     let text = s(&m, 58).to_ascii_lowercase();
     assert!(
         text.contains("qty") || text.contains("quantity"),
         "the rule: {text}"
     );
-    assert!(text.contains("5000") || text.contains("5,000"), "the limit: {text}");
+    assert!(
+        text.contains("5000") || text.contains("5,000"),
+        "the limit: {text}"
+    );
     // Nothing reached the venue; the next order goes through.
     let ok = Ord::buy("K2", "ACC1", "AAPL", 100, "191.00", "3");
     c.new_order(&ok);
     let last = c.until_done(&ok).await.pop().unwrap();
     assert_eq!(s(&last, 39), "2");
     let sum = rig.summary().await;
-    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::from(100), "{}", sum.text);
+    assert_eq!(
+        sum.position("ACC1", "AAPL").0,
+        Decimal::from(100),
+        "{}",
+        sum.text
+    );
 }
 on_both_backends!(risk_reject, risk_reject_files, risk_reject_postgres);
 
@@ -271,7 +306,10 @@ async fn venue_reject(b: Backend) {
     c.new_order(&o);
     let last = c.until_done(&o).await.pop().unwrap();
     assert_eq!((s(&last, 150), s(&last, 39)), ("8", "8"), "{last:?}");
-    assert!(s(&last, 58).contains("halted"), "the venue's reason: {last:?}");
+    assert!(
+        s(&last, 58).contains("halted"),
+        "the venue's reason: {last:?}"
+    );
     let z = Ord::buy("V2", "ACC1", "ZZZZ", 10, "1.00", "0");
     c.new_order(&z);
     let last = c.until_done(&z).await.pop().unwrap();
@@ -285,10 +323,253 @@ async fn venue_reject(b: Backend) {
     c.new_order(&ok);
     assert_eq!(s(c.until_done(&ok).await.last().unwrap(), 39), "2");
     let sum = rig.summary().await;
-    assert_eq!(sum.position("ACC1", "AAPL").0, Decimal::from(100), "{}", sum.text);
-    assert_eq!(sum.position("ACC1", "ZZZZ").0, Decimal::ZERO, "{}", sum.text);
+    assert_eq!(
+        sum.position("ACC1", "AAPL").0,
+        Decimal::from(100),
+        "{}",
+        sum.text
+    );
+    assert_eq!(
+        sum.position("ACC1", "ZZZZ").0,
+        Decimal::ZERO,
+        "{}",
+        sum.text
+    );
 }
 on_both_backends!(venue_reject, venue_reject_files, venue_reject_postgres);
 
-#[allow(dead_code)]
-fn _unused(_: Duration) {}
+/// Reads reports of order `o` until it is Filled, checking quantities.
+async fn until_filled(c: &mut Client, o: &Ord, fills: &mut Fills) -> Vec<Message> {
+    let mut seen = Vec::new();
+    loop {
+        let m = c.next_of("8").await;
+        assert_eq!(s(&m, 11), o.cl, "{m:?}");
+        fills.check(&m, o.qty);
+        let st = s(&m, 39).to_owned();
+        seen.push(m);
+        match st.as_str() {
+            "2" => return seen,
+            "0" | "1" => {}
+            _ => panic!("expected fills of {}: {:?}", o.cl, seen.last()),
+        }
+    }
+}
+
+/// Cancels a resting order and expects it canceled.
+async fn cancel_ok(c: &mut Client, cl: &str, o: &Ord) -> Message {
+    c.cancel(cl, &o.cl, o);
+    loop {
+        let m = c.next_of("8").await;
+        assert_eq!((s(&m, 11), s(&m, 41)), (cl, o.cl.as_str()), "{m:?}");
+        if s(&m, 150) == "6" {
+            continue;
+        }
+        assert_eq!((s(&m, 150), s(&m, 39), u(&m, 151)), ("4", "4", 0), "{m:?}");
+        return m;
+    }
+}
+
+// (7) the venue drops the gateway's session with orders open; the venue
+// fills one while the session is down; the gateway reconnects, the resend
+// brings the fill, and the other order is still live and cancels.
+async fn venue_reconnect(b: Backend) {
+    let rig = Rig::start(b, "vdrop").await;
+    let mut c = rig.client("CLIENT1").await;
+    let a = Ord::buy("A1", "ACC1", "AAPL", 100, "185.00", "0");
+    let bo = Ord::sell("B1", "ACC1", "MSFT", 100, "425.00", "0");
+    rest(&mut c, &a).await;
+    let mut fills = rest(&mut c, &bo).await;
+    let venue = rig.gw.venues[0].clone();
+    let at_venue = rig
+        .venues
+        .acceptor
+        .session(&SessionKey::new("FIX.4.4", "SIMX", "GATEWAY"))
+        .expect("the venue's session with the gateway");
+    let sent_before = at_venue.status().next_sender_seq;
+
+    rig.control("drop_session GATEWAY").await;
+    tokio::time::timeout(WAIT, venue.wait_for(|s| !s.logged_on))
+        .await
+        .expect("the gateway sees its venue session drop");
+    // While the session is down the market moves through B1: the venue's
+    // fill goes into its message store only.
+    rig.control("shock MSFT 2%").await;
+    let st = tokio::time::timeout(WAIT, at_venue.wait_for(|s| s.next_sender_seq > sent_before))
+        .await
+        .expect("the venue reports the fill");
+    assert!(
+        !st.connected,
+        "the fill was reported while the session was down: {st:?}"
+    );
+    // The gateway's initiator reconnects by itself; sequence numbers carry
+    // on and the gap is filled by a resend.
+    tokio::time::timeout(WAIT, venue.wait_for(|s| s.logged_on))
+        .await
+        .expect("the venue session logs on again");
+    until_filled(&mut c, &bo, &mut fills).await;
+    let v = at_venue.status();
+    tokio::time::timeout(
+        WAIT,
+        venue.wait_for(|s| s.next_target_seq >= v.next_sender_seq),
+    )
+    .await
+    .expect("the gateway received everything the venue sent");
+
+    // A1 stayed open across the outage and still cancels at the venue.
+    cancel_ok(&mut c, "A2", &a).await;
+    let sum = rig.summary().await;
+    assert_eq!(
+        sum.position("ACC1", "MSFT").0,
+        Decimal::from(-100),
+        "{}",
+        sum.text
+    );
+    assert_eq!(
+        sum.position("ACC1", "AAPL").0,
+        Decimal::ZERO,
+        "{}",
+        sum.text
+    );
+    c.quiet_for(Duration::from_millis(300)).await;
+}
+on_both_backends!(
+    venue_reconnect,
+    venue_reconnect_files,
+    venue_reconnect_postgres
+);
+
+// (8) the client's connection drops; reports produced while it is away are
+// resent (PossDupFlag=Y) when its initiator logs on again with its
+// sequence numbers.
+async fn client_reconnect(b: Backend) {
+    let rig = Rig::start(b, "cdrop").await;
+    // A slow redial leaves a window for the market to move while away.
+    let mut c =
+        Client::connect_with(&rig.addr().to_string(), "CLIENT1", Duration::from_secs(1)).await;
+    let a = Ord::buy("A1", "ACC1", "AAPL", 100, "185.00", "0");
+    let bo = Ord::sell("B1", "ACC1", "MSFT", 100, "425.00", "0");
+    rest(&mut c, &a).await;
+    let mut fills = rest(&mut c, &bo).await;
+    let gw_side = rig
+        .gw
+        .clients
+        .iter()
+        .find(|h| h.key.target_comp_id == "CLIENT1")
+        .expect("CLIENT1 session")
+        .clone();
+    let before = c.handle.status();
+    assert!(before.next_sender_seq > 1 && before.next_target_seq > 1);
+
+    assert!(c.handle.disconnect());
+    tokio::time::timeout(WAIT, gw_side.wait_for(|s| !s.connected))
+        .await
+        .expect("the gateway sees the client go");
+    let gw_sent = gw_side.status().next_sender_seq;
+    rig.control("shock MSFT 2%").await;
+    let st = tokio::time::timeout(WAIT, gw_side.wait_for(|s| s.next_sender_seq > gw_sent))
+        .await
+        .expect("the gateway reports the fill to the absent client");
+    assert!(!st.connected, "reported while the client was away: {st:?}");
+    assert!(
+        !c.handle.status().logged_on,
+        "the client is still away when the fill is reported"
+    );
+
+    c.wait_logged_on().await;
+    let after = c.handle.status();
+    assert!(
+        after.next_sender_seq >= before.next_sender_seq,
+        "no sequence reset: {before:?} -> {after:?}"
+    );
+    let got = until_filled(&mut c, &bo, &mut fills).await;
+    for m in &got {
+        assert_eq!(s(m, 43), "Y", "a resent report carries PossDupFlag: {m:?}");
+        assert!(m.get(122).is_some(), "and OrigSendingTime: {m:?}");
+    }
+    // Business as usual afterwards, on the same sequence.
+    cancel_ok(&mut c, "A2", &a).await;
+    let st = c.handle.status();
+    tokio::time::timeout(
+        WAIT,
+        gw_side.wait_for(|s| s.next_target_seq == st.next_sender_seq),
+    )
+    .await
+    .expect("the gateway is in step with the client");
+    let sum = rig.summary().await;
+    assert_eq!(
+        sum.position("ACC1", "MSFT").0,
+        Decimal::from(-100),
+        "{}",
+        sum.text
+    );
+}
+on_both_backends!(
+    client_reconnect,
+    client_reconnect_files,
+    client_reconnect_postgres
+);
+
+// (10) two clients on different accounts trading at once, with the same
+// ClOrdIDs: each sees only its own orders; positions stay apart.
+async fn two_clients(b: Backend) {
+    let rig = Rig::start(b, "two").await;
+    let mut c1 = rig.client("CLIENT1").await;
+    let mut c2 = rig.client("CLIENT2").await;
+    let n = 5;
+    let o1: Vec<Ord> = (0..n)
+        .map(|i| Ord::buy(&format!("T{i}"), "ACC1", "AAPL", 20, "191.00", "3"))
+        .collect();
+    let o2: Vec<Ord> = (0..n)
+        .map(|i| Ord::buy(&format!("T{i}"), "ACC2", "AAPL", 30, "191.00", "3"))
+        .collect();
+    for i in 0..n {
+        c1.new_order(&o1[i]);
+        c2.new_order(&o2[i]);
+    }
+    // A client may not trade another's account.
+    c1.new_order(&Ord::buy("X1", "ACC2", "AAPL", 10, "191.00", "3"));
+
+    async fn drain(c: &mut Client, orders: &[Ord], acc: &str) -> u64 {
+        let mut fills: Vec<Fills> = orders.iter().map(|_| Fills::default()).collect();
+        let mut open = orders.len();
+        let mut rejected_foreign = false;
+        while open > 0 || (acc == "ACC1" && !rejected_foreign) {
+            let m = c.next_of("8").await;
+            if s(&m, 11) == "X1" {
+                assert_eq!(s(&m, 39), "8", "{m:?}");
+                assert!(s(&m, 58).contains("ACC2"), "{m:?}");
+                rejected_foreign = true;
+                continue;
+            }
+            assert_eq!(s(&m, 1), acc, "only its own account's reports: {m:?}");
+            let i = orders
+                .iter()
+                .position(|o| o.cl == s(&m, 11))
+                .unwrap_or_else(|| panic!("unknown ClOrdID {m:?}"));
+            fills[i].check(&m, orders[i].qty);
+            if is_done(&m) {
+                assert_eq!(s(&m, 39), "2", "{m:?}");
+                open -= 1;
+            }
+        }
+        fills.iter().map(|f| f.qty).sum()
+    }
+    let (q1, q2) = tokio::join!(drain(&mut c1, &o1, "ACC1"), drain(&mut c2, &o2, "ACC2"));
+    assert_eq!((q1, q2), (100, 150));
+    let sum = rig.summary().await;
+    assert_eq!(
+        sum.position("ACC1", "AAPL").0,
+        Decimal::from(100),
+        "{}",
+        sum.text
+    );
+    assert_eq!(
+        sum.position("ACC2", "AAPL").0,
+        Decimal::from(150),
+        "{}",
+        sum.text
+    );
+    c1.quiet_for(Duration::from_millis(200)).await;
+    c2.quiet_for(Duration::from_millis(10)).await;
+}
+on_both_backends!(two_clients, two_clients_files, two_clients_postgres);

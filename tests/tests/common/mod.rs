@@ -101,7 +101,8 @@ impl Drop for Storage {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let Ok((client, conn)) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await
+                let Ok((client, conn)) =
+                    tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await
                 else {
                     return;
                 };
@@ -156,7 +157,10 @@ pub async fn control(input: &mpsc::UnboundedSender<VenueInput>, line: &str) -> S
         .unwrap_or_else(|e| panic!("venue command {line:?} failed: {e}"))
 }
 
-async fn ask(input: &mpsc::UnboundedSender<VenueInput>, command: Command) -> Result<String, String> {
+async fn ask(
+    input: &mpsc::UnboundedSender<VenueInput>,
+    command: Command,
+) -> Result<String, String> {
     let (reply, rx) = oneshot::channel();
     input
         .send(VenueInput::Control {
@@ -257,7 +261,10 @@ pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig 
 pub fn config_toml(storage: &Storage, venue: SocketAddr, port: u16) -> String {
     let s = storage.section();
     let mut t = String::from("[gateway]\ncomp_id = \"GATEWAY\"\n");
-    t.push_str(&format!("data_dir = {:?}\n", s.data_dir.display().to_string()));
+    t.push_str(&format!(
+        "data_dir = {:?}\n",
+        s.data_dir.display().to_string()
+    ));
     if let Some(url) = &s.postgres_url {
         t.push_str(&format!("postgres_url = {url:?}\n"));
         t.push_str(&format!(
@@ -354,6 +361,12 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(addr: &str, comp_id: &str) -> Client {
+        Client::connect_with(addr, comp_id, Duration::from_millis(100)).await
+    }
+
+    /// `reconnect_min`: how long the initiator waits before dialling again
+    /// after its connection closes.
+    pub async fn connect_with(addr: &str, comp_id: &str, reconnect_min: Duration) -> Client {
         let (tx, rx) = mpsc::unbounded_channel();
         let cfg = SessionConfig::new("FIX.4.4", comp_id, "GATEWAY", Role::Initiator);
         let seq = SeqState {
@@ -363,8 +376,8 @@ impl Client {
         };
         let session = Session::new(Arc::new(cfg), standard_validator("FIX.4.4"), seq);
         let mut icfg = InitiatorConfig::new(addr.to_owned());
-        icfg.reconnect_min = Duration::from_millis(100);
-        icfg.reconnect_max = Duration::from_millis(500);
+        icfg.reconnect_min = reconnect_min;
+        icfg.reconnect_max = reconnect_min.max(Duration::from_millis(500));
         let handle = start_initiator(
             icfg,
             session,
@@ -398,7 +411,12 @@ impl Client {
     /// The next message, which must be of type `t`.
     pub async fn next_of(&mut self, t: &str) -> Message {
         let m = self.next().await;
-        assert_eq!(m.msg_type_str(), t, "{}: expected 35={t}, got {m:?}", self.comp_id);
+        assert_eq!(
+            m.msg_type_str(),
+            t,
+            "{}: expected 35={t}, got {m:?}",
+            self.comp_id
+        );
         m
     }
 
@@ -428,7 +446,9 @@ impl Client {
     pub fn replace(&self, cl: &str, orig: &str, o: &Ord, qty: u64, px: &str) {
         let mut m = MessageBuilder::new("G");
         m.field(11, cl).field(41, orig).field(1, o.account.as_str());
-        m.field(21, "1").field(55, o.symbol.as_str()).field(54, o.side);
+        m.field(21, "1")
+            .field(55, o.symbol.as_str())
+            .field(54, o.side);
         m.field_u64(38, qty).field(40, "2").field(44, px);
         m.field(60, "20260101-00:00:00");
         self.send(m);
@@ -436,7 +456,9 @@ impl Client {
 
     pub fn status_request(&self, cl: &str, o: &Ord) {
         let mut m = MessageBuilder::new("H");
-        m.field(11, cl).field(55, o.symbol.as_str()).field(54, o.side);
+        m.field(11, cl)
+            .field(55, o.symbol.as_str())
+            .field(54, o.side);
         self.send(m);
     }
 
@@ -472,7 +494,14 @@ pub struct Ord {
 }
 
 impl Ord {
-    pub fn buy(cl: &str, account: &str, symbol: &str, qty: u64, px: &str, tif: &'static str) -> Ord {
+    pub fn buy(
+        cl: &str,
+        account: &str,
+        symbol: &str,
+        qty: u64,
+        px: &str,
+        tif: &'static str,
+    ) -> Ord {
         Ord {
             cl: cl.into(),
             account: account.into(),
@@ -484,7 +513,14 @@ impl Ord {
         }
     }
 
-    pub fn sell(cl: &str, account: &str, symbol: &str, qty: u64, px: &str, tif: &'static str) -> Ord {
+    pub fn sell(
+        cl: &str,
+        account: &str,
+        symbol: &str,
+        qty: u64,
+        px: &str,
+        tif: &'static str,
+    ) -> Ord {
         Ord {
             side: "2",
             ..Ord::buy(cl, account, symbol, qty, px, tif)
@@ -548,7 +584,11 @@ impl Fills {
         if is_done(m) {
             assert_eq!(leaves, 0, "a done order leaves nothing: {m:?}");
         } else {
-            assert_eq!(cum + leaves, order_qty, "CumQty + LeavesQty = OrderQty: {m:?}");
+            assert_eq!(
+                cum + leaves,
+                order_qty,
+                "CumQty + LeavesQty = OrderQty: {m:?}"
+            );
         }
         if cum > 0 {
             let avg = self.notional / Decimal::from(cum);

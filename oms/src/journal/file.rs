@@ -12,13 +12,15 @@
 //! with the CRC recomputed) does not open. Queries and replays scan the
 //! file; indexes belong to the PostgreSQL backend.
 //!
-//! IO is blocking std::fs inside the async methods: the journal sits on
-//! the single writer's path by design (nothing is acknowledged before it
-//! returns), and group commit amortises the fsync.
+//! With [`FsyncPolicy::Always`] the write and fsync of a batch run on
+//! tokio's blocking pool (awaited: nothing is acknowledged before they
+//! return); reads, and writes without fsync, are plain std::fs calls in
+//! the async methods. Group commit amortises the fsync.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -39,7 +41,7 @@ pub enum FsyncPolicy {
 #[derive(Debug)]
 pub struct FileJournal {
     path: PathBuf,
-    file: File,
+    file: Arc<File>,
     policy: FsyncPolicy,
     last_seq: u64,
     head: [u8; 32],
@@ -79,7 +81,7 @@ impl FileJournal {
         file.seek(SeekFrom::Start(good))?;
         Ok(FileJournal {
             path,
-            file,
+            file: Arc::new(file),
             policy,
             last_seq,
             head,
@@ -179,13 +181,24 @@ impl Journal for FileJournal {
             self.buf[start..start + 4].copy_from_slice(&body_len.to_le_bytes());
             self.buf[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
         }
-        let res = self
-            .file
-            .write_all(&self.buf)
-            .and_then(|()| match self.policy {
-                FsyncPolicy::Always => self.file.sync_data(),
-                FsyncPolicy::Never => Ok(()),
-            });
+        let res = match self.policy {
+            FsyncPolicy::Never => (&*self.file).write_all(&self.buf),
+            FsyncPolicy::Always => {
+                // The write and the fsync run on tokio's blocking pool, so
+                // a multi-threaded runtime's worker is not stalled for the
+                // milliseconds an fsync takes; the caller still awaits it.
+                let file = Arc::clone(&self.file);
+                let buf = std::mem::take(&mut self.buf);
+                let (buf, res) = tokio::task::spawn_blocking(move || {
+                    let res = (&*file).write_all(&buf).and_then(|()| file.sync_data());
+                    (buf, res)
+                })
+                .await
+                .map_err(|e| JournalError::Io(std::io::Error::other(e.to_string())))?;
+                self.buf = buf;
+                res
+            }
+        };
         if let Err(e) = res {
             // Part of the batch may be on disk: refuse further appends; a
             // reopen truncates the torn tail.

@@ -16,7 +16,9 @@
 //!   [`pretrade`] (the pre-trade check seam and built-in limits),
 //!   [`risk_adapter`] (the risk crate's engine behind that seam);
 //! - books: [`portfolio`] (positions, cash, P&L), [`settlement`];
-//! - the core: [`core`];
+//! - the core: [`core`] (state, ids and reports in `core/mod.rs`; client
+//!   requests, venue reports, and settlement/operator/connectivity in
+//!   `core/client.rs`, `core/venue.rs`, `core/books.rs`);
 //! - persistence: [`journal`] (trait, file and PostgreSQL backends),
 //!   [`journaled`] (journal + core, recovery).
 //!

@@ -573,3 +573,202 @@ async fn two_clients(b: Backend) {
     c2.quiet_for(Duration::from_millis(10)).await;
 }
 on_both_backends!(two_clients, two_clients_files, two_clients_postgres);
+
+/// The venue's session with the gateway, once the gateway has dialled in.
+async fn venue_side_session(rig_venues: &sim_venue::fix::RunningVenues) -> SessionHandleAlias {
+    let key = SessionKey::new("FIX.4.4", "SIMX", "GATEWAY");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(h) = rig_venues.acceptor.session(&key) {
+            return h;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the gateway never reached the venue"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+type SessionHandleAlias = fix_engine::transport::SessionHandle;
+
+/// The OMS state the journal holds: what a restart recovers.
+async fn recovered_position(storage: &Storage, acc: &str, sym: &str) -> i64 {
+    let section = storage.section();
+    let cfg = || oms::OmsConfig {
+        venues: vec![oms::VenueId::new("SIMX")],
+        default_venues: [("AAPL", "SIMX"), ("MSFT", "SIMX")]
+            .iter()
+            .map(|(s, v)| (oms::Symbol::new(*s), oms::VenueId::new(*v)))
+            .collect(),
+        drop_copy: false,
+    };
+    let checker = || {
+        Box::new(oms::LimitsChecker {
+            max_qty: oms::Qty(5_000),
+            max_notional: Decimal::from(5_000_000),
+        })
+    };
+    let core_pos = |core: &oms::OmsCore| {
+        core.portfolio()
+            .accounts()
+            .find(|(a, _)| a.as_str() == acc)
+            .and_then(|(_, a)| a.positions.iter().find(|(s, _)| s.as_str() == sym))
+            .map_or(0, |(_, p)| p.qty)
+    };
+    match storage.backend {
+        Backend::Files => {
+            let j =
+                oms::FileJournal::open(section.data_dir.join("journal"), oms::FsyncPolicy::Never)
+                    .expect("open the journal");
+            let o = oms::JournaledOms::open(cfg(), checker(), Box::new(oms::DefaultRouter), j)
+                .await
+                .expect("replay");
+            core_pos(o.core())
+        }
+        Backend::Postgres => {
+            let j = oms::PgJournal::connect(&pg_url(), Some(&section.journal_schema()))
+                .await
+                .expect("open the journal");
+            let o = oms::JournaledOms::open(cfg(), checker(), Box::new(oms::DefaultRouter), j)
+                .await
+                .expect("replay");
+            core_pos(o.core())
+        }
+    }
+}
+
+// (9) kill -9 of a real `fixgw run` process with orders in flight, then a
+// restart on the same config and data: the client's session carries on
+// (no reset, no gap), earlier orders are known, every order sent is
+// answered, and no fill is lost or applied twice (the recovered position
+// equals what the venue's clearing says the gateway bought).
+async fn restart_after_kill(b: Backend) {
+    let storage = Storage::new(b, "kill");
+    let venues = start_venues().await;
+    let port = free_port();
+    let cfg_path = storage.dir.path().join("gw.toml");
+    write_file(&cfg_path, &config_toml(&storage, venues.local_addr, port));
+    let mut gw = GatewayProcess::spawn(&cfg_path).await;
+    let at_venue = venue_side_session(&venues).await;
+    tokio::time::timeout(WAIT, at_venue.wait_for(|s| s.logged_on))
+        .await
+        .expect("the gateway logs on to the venue");
+    let mut c = Client::connect(&format!("127.0.0.1:{port}"), "CLIENT1").await;
+
+    // Before the kill: a resting order, a filled order, then a burst of
+    // marketable IOCs, and the kill lands while they are in flight.
+    let r = Ord::buy("R1", "ACC1", "AAPL", 100, "185.00", "0");
+    rest(&mut c, &r).await;
+    let f = Ord::buy("F1", "ACC1", "AAPL", 200, "191.00", "0");
+    c.new_order(&f);
+    let f_last = c.until_done(&f).await.pop().unwrap();
+    assert_eq!(s(&f_last, 39), "2");
+    let burst: Vec<Ord> = (0..10)
+        .map(|i| Ord::buy(&format!("B{i}"), "ACC1", "AAPL", 10, "191.00", "3"))
+        .collect();
+    for o in &burst {
+        c.new_order(o);
+    }
+    let mut seen_before: std::collections::BTreeMap<String, Message> = Default::default();
+    loop {
+        let m = c.next_of("8").await;
+        let done = is_done(&m);
+        seen_before.insert(s(&m, 11).to_owned(), m);
+        if done {
+            break;
+        }
+    }
+    gw.kill9().await;
+    tokio::time::timeout(WAIT, c.handle.wait_for(|s| !s.logged_on))
+        .await
+        .expect("the client notices the gateway is gone");
+    tokio::time::timeout(WAIT, at_venue.wait_for(|s| !s.logged_on))
+        .await
+        .expect("the venue notices the gateway is gone");
+    let seq_at_kill = c.handle.status();
+
+    // Restart: same config, same data.
+    let mut gw2 = GatewayProcess::spawn(&cfg_path).await;
+    tokio::time::timeout(WAIT, at_venue.wait_for(|s| s.logged_on))
+        .await
+        .expect("the restarted gateway logs on to the venue");
+    c.wait_logged_on().await;
+    let seq_after = c.handle.status();
+    assert!(
+        seq_after.next_sender_seq >= seq_at_kill.next_sender_seq
+            && seq_after.next_target_seq >= seq_at_kill.next_target_seq,
+        "sequence numbers continue: {seq_at_kill:?} -> {seq_after:?}"
+    );
+
+    // Every order: its status, from the restarted gateway.
+    let mut all = vec![r.clone(), f.clone()];
+    all.extend(burst.iter().cloned());
+    for o in &all {
+        c.status_request(&o.cl, o);
+    }
+    let mut status: std::collections::BTreeMap<String, Message> = Default::default();
+    let mut last: std::collections::BTreeMap<String, Message> = seen_before.clone();
+    while status.len() < all.len() || burst.iter().any(|o| !last.get(&o.cl).is_some_and(is_done)) {
+        let m = c.next_of("8").await;
+        let cl = s(&m, 11).to_owned();
+        let o = all
+            .iter()
+            .find(|o| o.cl == cl)
+            .unwrap_or_else(|| panic!("unknown ClOrdID {m:?}"));
+        assert_ne!(
+            (s(&m, 150), s(&m, 39)),
+            ("I", "8"),
+            "the restarted gateway does not know {cl}: an order the client sent was lost"
+        );
+        assert_eq!(u(&m, 38), o.qty, "{m:?}");
+        let (cum, leaves) = (u(&m, 14), u(&m, 151));
+        if is_done(&m) {
+            assert_eq!(leaves, 0, "{m:?}");
+        } else {
+            assert_eq!(cum + leaves, o.qty, "{m:?}");
+        }
+        if let Some(prev) = last.get(&cl) {
+            assert!(
+                u(prev, 14) <= cum,
+                "CumQty never goes back: {prev:?} then {m:?}"
+            );
+        }
+        if s(&m, 150) == "I" {
+            status.insert(cl.clone(), m.clone());
+        }
+        last.insert(cl, m);
+    }
+    assert_eq!(s(&status["R1"], 39), "0", "the resting order is still open");
+    assert_eq!(
+        (s(&status["F1"], 39), u(&status["F1"], 14)),
+        ("2", 200),
+        "the filled order, filled once"
+    );
+    for o in &burst {
+        let m = &last[&o.cl];
+        assert_eq!((s(m, 39), u(m, 14)), ("2", 10), "{m:?}");
+    }
+    // Still trading after the restart.
+    cancel_ok(&mut c, "R2", &r).await;
+    let n = Ord::buy("N1", "ACC1", "AAPL", 50, "191.00", "3");
+    c.new_order(&n);
+    assert_eq!(s(c.until_done(&n).await.last().unwrap(), 39), "2");
+
+    // Positions: the journal (what the process recovers) against the venue.
+    let bought: u64 = clearing_for_gateway(&venues.input)
+        .await
+        .iter()
+        .filter(|r| r.symbol.as_str() == "AAPL")
+        .map(|r| r.qty.0)
+        .sum();
+    assert_eq!(bought, 200 + 100 + 50, "what the venue filled");
+    gw2.kill9().await;
+    let pos = recovered_position(&storage, "ACC1", "AAPL").await;
+    assert_eq!(pos, bought as i64, "no fill lost or applied twice");
+}
+on_both_backends!(
+    restart_after_kill,
+    restart_after_kill_files,
+    restart_after_kill_postgres
+);

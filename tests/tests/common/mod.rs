@@ -697,3 +697,77 @@ pub fn free_port() -> u16 {
 pub fn write_file(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
+
+// ---------------------------------------------------------------- fixgw
+
+/// The `fixgw` binary of this build, built first if needed (`cargo test -p
+/// e2e-tests` does not build other packages' binaries): `cargo build -p
+/// gateway --bin fixgw` into the target directory this test runs from.
+pub fn fixgw_binary() -> std::path::PathBuf {
+    static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("current exe");
+            // <target>/<profile>/deps/gateway_e2e-<hash>
+            let profile_dir = exe.parent().and_then(Path::parent).expect("profile dir");
+            let target_dir = profile_dir.parent().expect("target dir");
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+            let mut cmd = std::process::Command::new(env!("CARGO"));
+            cmd.current_dir(workspace)
+                .args(["build", "--quiet", "-p", "gateway", "--bin", "fixgw"])
+                .arg("--target-dir")
+                .arg(target_dir);
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                cmd.arg("--release");
+            }
+            let status = cmd.status().expect("run cargo build for fixgw");
+            assert!(
+                status.success(),
+                "cargo build -p gateway --bin fixgw failed"
+            );
+            let bin = profile_dir.join(format!("fixgw{}", std::env::consts::EXE_SUFFIX));
+            assert!(bin.exists(), "{} not found after the build", bin.display());
+            bin
+        })
+        .clone()
+}
+
+/// A `fixgw run --config` child process.
+pub struct GatewayProcess {
+    pub child: tokio::process::Child,
+}
+
+impl GatewayProcess {
+    /// Starts it and returns once it says it is listening.
+    pub async fn spawn(config: &Path) -> GatewayProcess {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(fixgw_binary())
+            .arg("run")
+            .arg("--config")
+            .arg(config)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn fixgw");
+        let out = child.stdout.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(out).lines();
+        let ready = tokio::time::timeout(WAIT, async {
+            while let Some(l) = lines.next_line().await.expect("read fixgw output") {
+                if l.contains("fixgw listening for FIX on") {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(ready, Ok(true), "fixgw did not start listening");
+        // Keep draining its stdout so it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        GatewayProcess { child }
+    }
+
+    /// kill -9.
+    pub async fn kill9(&mut self) {
+        self.child.kill().await.expect("SIGKILL fixgw");
+    }
+}

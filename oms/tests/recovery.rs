@@ -186,7 +186,7 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
     fn replay_gives_identical_state(ops in prop::collection::vec(op(), 1..120)) {
@@ -208,6 +208,7 @@ proptest! {
                 }
             }
             assert_eq!(direct.snapshot(), snap);
+            check_books(&direct, counts.get("Trade").copied().unwrap_or(0));
 
             // On files: close, reopen, recover.
             let dir = tempfile::tempdir().unwrap();
@@ -340,4 +341,56 @@ fn recovery_on_postgres_matches() {
             .await
             .unwrap();
     });
+}
+
+/// Books that must agree with each other whatever happened.
+fn check_books(c: &OmsCore, trade_reports: u32) {
+    let st = c.state();
+    let mut live_fills = 0u32;
+    let mut fills = 0u32;
+    for (oid, p) in &st.orders {
+        let child_cum: u64 = p.children.iter().map(|ch| ch.cum.0).sum();
+        assert_eq!(p.cum.0, child_cum, "order {oid}: parent cum vs children");
+        let mut notional = Decimal::ZERO;
+        for m in st.fills.values() {
+            for f in m.values().filter(|f| &f.order_id == oid) {
+                if !f.busted {
+                    notional += f.qty.dec() * f.px.dec();
+                }
+            }
+        }
+        assert_eq!(p.notional, notional, "order {oid}: notional vs fills");
+    }
+    for m in st.fills.values() {
+        fills += m.len() as u32;
+        live_fills += m.values().filter(|f| !f.busted).count() as u32;
+    }
+    // One client Trade report per venue fill, never more.
+    assert_eq!(trade_reports, fills);
+    // Positions and cash agree with the ledger.
+    let mut pos = std::collections::BTreeMap::new();
+    let mut cash = std::collections::BTreeMap::new();
+    let mut n = 0;
+    for (_, t) in c.ledger().trades() {
+        if t.status == oms::settlement::TradeStatus::Busted {
+            continue;
+        }
+        n += 1;
+        let signed = t.side.sign() * t.qty.0 as i64;
+        *pos.entry((t.account.clone(), t.symbol.clone()))
+            .or_insert(0i64) += signed;
+        *cash.entry(t.account.clone()).or_insert(Decimal::ZERO) -=
+            Decimal::from(signed) * t.px.dec();
+    }
+    assert_eq!(n, live_fills);
+    for ((a, s), q) in &pos {
+        assert_eq!(c.portfolio().position(a, s).unwrap().qty, *q, "{a} {s}");
+    }
+    for (a, acc) in c.portfolio().accounts() {
+        assert_eq!(
+            acc.cash,
+            cash.get(a).copied().unwrap_or(Decimal::ZERO),
+            "{a}"
+        );
+    }
 }

@@ -5,8 +5,10 @@
 #   A. `sim-venue load` (our FIX load client) -> QuickFIX's own `executor`
 #      example (Debian's libquickfix-doc: a FIX 4.4 acceptor that fills
 #      every limit order with one ExecutionReport), as EXECUTOR <- LOAD1.
-#   B. `sim-venue load` -> `sim-venue` (SIMX, AAPL and MSFT, in-memory
-#      message store), marketable IOC limit buys.
+#   B. `sim-venue load` -> `sim-venue` (SIMX, AAPL and MSFT), marketable
+#      IOC limit buys; with its in-memory message store (the default) and
+#      with --data-dir (file store, no fsync), as the executor keeps
+#      QuickFIX's FileStore.
 #   C. tests/interop/quickfix_client.cpp (QuickFIX C++ as the client) ->
 #      `sim-venue`.
 #   D. quickfix_client -> executor: QuickFIX on both ends, one hop.
@@ -146,9 +148,10 @@ EOF
     start_server "$EXECUTOR" "$WORK/executor.cfg"
 }
 
+# $1: optional extra arguments (--data-dir DIR).
 start_sim_venue() {
     PORT=$(free_port)
-    start_server "$SIM_VENUE" --port "$PORT" --comp-id SIMX --symbols AAPL=190.00,MSFT=420.00 --seed 1
+    start_server "$SIM_VENUE" --port "$PORT" --comp-id SIMX --symbols AAPL=190.00,MSFT=420.00 --seed 1 "$@"
 }
 
 # One run: the client's output in $WORK/out; one result line appended to
@@ -199,6 +202,13 @@ run_case() {
                 { cat "$WORK/out" >&2; die "load against sim-venue failed"; }
             record "$case" "$w" load
             ;;
+        load-simvenue-file)
+            rm -rf "$WORK/venue-store"
+            start_sim_venue --data-dir "$WORK/venue-store"
+            "$SIM_VENUE" load --target "127.0.0.1:$PORT" --comp-id SIMX --sender LOAD1 -n "$N" -w "$w" >"$WORK/out" 2>&1 ||
+                { cat "$WORK/out" >&2; die "load against sim-venue --data-dir failed"; }
+            record "$case" "$w" load
+            ;;
         qfclient-simvenue)
             start_sim_venue
             QF_DICTIONARY=$QF_DICTIONARY "$QF_CLIENT" 127.0.0.1 "$PORT" QFCLIENT SIMX "$N" "$w" "$ORDERS" ACC1 >"$WORK/out" 2>&1 ||
@@ -222,7 +232,7 @@ echo "sim-venue: $SIM_VENUE"
 echo "N=$N, runs=$RUNS, windows: $WINDOWS"
 : >"$WORK/results"
 for w in $WINDOWS; do
-    for case in load-executor load-simvenue qfclient-simvenue qfclient-executor; do
+    for case in load-executor load-simvenue load-simvenue-file qfclient-simvenue qfclient-executor; do
         run_case "$case" "$w"
     done
 done
@@ -237,6 +247,7 @@ for line in open(sys.argv[1]):
 names = {
     "load-executor": "sim-venue load -> QuickFIX executor",
     "load-simvenue": "sim-venue load -> sim-venue",
+    "load-simvenue-file": "sim-venue load -> sim-venue --data-dir",
     "qfclient-simvenue": "quickfix_client -> sim-venue",
     "qfclient-executor": "quickfix_client -> QuickFIX executor",
 }

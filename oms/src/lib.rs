@@ -24,9 +24,10 @@
 //!
 //! # Limits of this version
 //!
-//! - A replace is sent to the venue as a replace of the order's one live
-//!   child; an order working at several venues must be canceled and
-//!   re-entered (the replace is refused with CxlRejReason 2).
+//! - A replace of an order working at several venues cancels every child
+//!   and re-routes the new leaves; if one venue refuses its cancel, the
+//!   replace fails but the children already canceled stay canceled (their
+//!   quantity is not re-sent).
 //! - Quantity a venue gives back (reject, unsolicited cancel of one
 //!   child) is not re-routed; the parent closes when its last child does.
 //! - Client ClOrdIDs stay unique per session for the life of the state;

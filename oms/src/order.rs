@@ -37,6 +37,10 @@ pub enum ChangeKind {
         qty: Qty,
         /// New limit price.
         price: Option<Px>,
+        /// Parent level only: the order works at several venues (or none),
+        /// so the replace cancels every child and routes the new leaves
+        /// afresh once they are all done.
+        reroute: bool,
     },
 }
 

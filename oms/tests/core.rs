@@ -542,11 +542,9 @@ fn best_price_split_aggregates_child_fills() {
     );
     // (100*190.02 + 150*190.01)/250 = 190.014
     assert_eq!(r[0].avg_px, Px(dec!(190.014)));
-    // Replace of an order working at two venues is refused (2).
+    // Cancel of an order at two venues cancels both children; the parent
+    // waits for both.
     step(&mut c, 4, new_order("B", 250, dec!(191)));
-    let out = step(&mut c, 5, replace("B2", "B", 300, dec!(191)));
-    assert_eq!(cancel_rejects(&out)[0].reason, CxlRejReason::BrokerOption);
-    // Cancel of it cancels both children; the parent waits for both.
     let out = step(&mut c, 6, cancel("BC", "B"));
     assert_eq!(
         out.iter()
@@ -558,6 +556,81 @@ fn best_price_split_aggregates_child_fills() {
     assert!(reports(&out).is_empty());
     let out = step(&mut c, 8, closed("V1", "O2.2", CloseKind::Canceled));
     assert_eq!(reports(&out)[0].ord_status, OrdStatus::Canceled);
+}
+
+#[test]
+fn replace_of_an_order_at_several_venues_cancels_and_reroutes() {
+    let mut c = new_core();
+    c.apply(&Event::new(
+        t(0),
+        EventKind::Operator(OperatorAction::SetDefaultVenue {
+            symbol: Symbol::from("AAPL"),
+            venue: None,
+        }),
+    ));
+    for (v, px) in [("V1", dec!(190.02)), ("V2", dec!(190.01))] {
+        c.apply(&Event::new(
+            t(0),
+            EventKind::VenueQuote(Quote {
+                venue: VenueId::from(v),
+                symbol: Symbol::from("AAPL"),
+                bid: None,
+                ask: Some((Px(px), Qty(100))),
+            }),
+        ));
+    }
+    step(&mut c, 1, new_order("A", 250, dec!(191)));
+    step(&mut c, 2, fill("V2", "O1.1", "F1", 50, dec!(190.01)));
+    let out = step(&mut c, 3, replace("B", "A", 300, dec!(191.5)));
+    let r = reports(&out);
+    assert_eq!(
+        (r[0].exec_type, r[0].cl_ord_id.as_str()),
+        (ExecType::PendingReplace, "B")
+    );
+    let cancels: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::VenueCancel(v) => Some(v.orig_cl_ord_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cancels, vec!["O1.1", "O1.2"]);
+    // A fill while the children are being canceled still counts.
+    step(&mut c, 4, fill("V1", "O1.2", "F2", 30, dec!(190.02)));
+    assert!(reports(&step(
+        &mut c,
+        5,
+        closed("V2", "O1.1.1", CloseKind::Canceled)
+    ))
+    .is_empty());
+    let out = step(&mut c, 6, closed("V1", "O1.2.2", CloseKind::Canceled));
+    let r = reports(&out);
+    assert_eq!(
+        (r[0].exec_type, r[0].ord_status, r[0].cl_ord_id.as_str()),
+        (ExecType::Replaced, OrdStatus::Replaced, "B")
+    );
+    assert_eq!(r[0].orig_cl_ord_id.as_ref().unwrap().as_str(), "A");
+    assert_eq!(
+        (r[0].order_qty, r[0].cum_qty, r[0].leaves_qty),
+        (Qty(300), Qty(80), Qty(220))
+    );
+    // The new leaves (220) routed afresh at the new price.
+    let v = venue_new(&out);
+    assert_eq!(
+        v.iter()
+            .map(|v| (v.cl_ord_id.as_str(), v.venue.as_str(), v.qty.0, v.price))
+            .collect::<Vec<_>>(),
+        vec![
+            ("O1.3", "V2", 120, Some(Px(dec!(191.5)))),
+            ("O1.4", "V1", 100, Some(Px(dec!(191.5))))
+        ]
+    );
+    step(&mut c, 7, fill("V2", "O1.3", "F3", 120, dec!(190.01)));
+    let out = step(&mut c, 8, fill("V1", "O1.4", "F4", 100, dec!(190.02)));
+    assert_eq!(
+        (reports(&out)[0].ord_status, reports(&out)[0].cum_qty),
+        (OrdStatus::Filled, Qty(300))
+    );
 }
 
 #[test]

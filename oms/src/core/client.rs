@@ -128,40 +128,48 @@ impl Cx<'_> {
                 self.simple(&oid, ExecType::Rejected, Some(text));
             }
             Ok((slices, text)) => {
-                let mut sends = Vec::with_capacity(slices.len());
-                for (i, s) in slices.into_iter().enumerate() {
-                    let cl = ClOrdId::new(format!("{}.{}", oid, i + 1));
-                    self.st.child_ids.insert(cl.clone(), (oid.clone(), i));
-                    sends.push(Output::VenueNew(VenueNewOrder {
-                        venue: s.venue.clone(),
-                        cl_ord_id: cl.clone(),
-                        parent: oid.clone(),
-                        account: parent.account.clone(),
-                        symbol: parent.symbol.clone(),
-                        side: parent.side,
-                        qty: s.qty,
-                        ord_type: parent.ord_type,
-                        price: parent.price,
-                        tif: parent.tif,
-                    }));
-                    parent.children.push(ChildOrder {
-                        cl_ord_id: cl,
-                        venue: s.venue,
-                        venue_order_id: None,
-                        qty: s.qty,
-                        price: parent.price,
-                        status: OrdStatus::PendingNew,
-                        cum: Qty::ZERO,
-                        pending: None,
-                    });
-                }
                 self.st.orders.insert(oid.clone(), parent);
+                let sends = self.open_children(&oid, slices);
                 let mut er = self.report(&oid, ExecType::PendingNew, None, None);
                 er.text = text;
                 self.emit(er);
                 self.out.extend(sends);
             }
         }
+    }
+
+    /// Create one child per slice; returns the venue orders to send.
+    pub(super) fn open_children(&mut self, oid: &OrderId, slices: Vec<Slice>) -> Vec<Output> {
+        let p = self.st.orders.get_mut(oid).expect("order exists");
+        let mut sends = Vec::with_capacity(slices.len());
+        for s in slices {
+            let i = p.children.len();
+            let cl = ClOrdId::new(format!("{}.{}", oid, i + 1));
+            self.st.child_ids.insert(cl.clone(), (oid.clone(), i));
+            sends.push(Output::VenueNew(VenueNewOrder {
+                venue: s.venue.clone(),
+                cl_ord_id: cl.clone(),
+                parent: oid.clone(),
+                account: p.account.clone(),
+                symbol: p.symbol.clone(),
+                side: p.side,
+                qty: s.qty,
+                ord_type: p.ord_type,
+                price: p.price,
+                tif: p.tif,
+            }));
+            p.children.push(ChildOrder {
+                cl_ord_id: cl,
+                venue: s.venue,
+                venue_order_id: None,
+                qty: s.qty,
+                price: p.price,
+                status: OrdStatus::PendingNew,
+                cum: Qty::ZERO,
+                pending: None,
+            });
+        }
+        sends
     }
 
     pub(super) fn route(&self, p: &ParentOrder, qty: Qty) -> Result<Vec<Slice>, String> {
@@ -269,6 +277,13 @@ impl Cx<'_> {
         let orig_field = cl.as_ref().map(|_| orig);
         let er = self.report(oid, ExecType::PendingCancel, cl.clone(), orig_field);
         self.emit(er);
+        self.cancel_children(oid);
+        // Nothing working at any venue (e.g. reopened by a bust): done now.
+        self.parent_check(oid, None);
+    }
+
+    /// Send a cancel for every live child without a request in flight.
+    pub(super) fn cancel_children(&mut self, oid: &OrderId) {
         let p = self.st.orders.get_mut(oid).expect("order exists");
         let mut sends = Vec::new();
         for (i, c) in p.children.iter_mut().enumerate() {
@@ -297,8 +312,6 @@ impl Cx<'_> {
                 .insert(vc.cl_ord_id.clone(), (oid.clone(), i));
             self.out.push(Output::VenueCancel(vc));
         }
-        // Nothing working at any venue (e.g. reopened by a bust): done now.
-        self.parent_check(oid, None);
     }
 
     pub(super) fn client_replace(&mut self, r: &ReplaceRequest) {
@@ -328,14 +341,6 @@ impl Cx<'_> {
             Some((
                 CxlRejReason::Other,
                 "InvalidReplace: limit order needs a positive price".to_owned(),
-            ))
-        } else if live.len() != 1 {
-            Some((
-                CxlRejReason::BrokerOption,
-                format!(
-                    "BrokerOption: order is working at {} venues; cancel and re-enter",
-                    live.len()
-                ),
             ))
         } else {
             None
@@ -368,7 +373,10 @@ impl Cx<'_> {
             ord_type: p.ord_type,
             price,
             tif: p.tif,
-            venue: Some(p.children[live[0]].venue.clone()),
+            venue: live
+                .first()
+                .map(|i| p.children[*i].venue.clone())
+                .or_else(|| p.children.first().map(|c| c.venue.clone())),
         };
         let view = OmsView {
             portfolio: &self.st.portfolio,
@@ -409,12 +417,30 @@ impl Cx<'_> {
             .transition(OrderEvent::ReplaceRequested)
             .unwrap_or(p.status);
         let orig = p.cl_ord_id.clone();
-        let kind = ChangeKind::Replace { qty: r.qty, price };
+        let reroute = live.len() != 1;
         p.pending = Some(PendingChange {
-            kind: kind.clone(),
+            kind: ChangeKind::Replace {
+                qty: r.qty,
+                price,
+                reroute,
+            },
             cl_ord_id: Some(r.cl_ord_id.clone()),
             orig_cl_ord_id: orig.clone(),
         });
+        if reroute {
+            // Working at several venues (or none): cancel every child; the
+            // new terms are routed afresh when all are done (parent_check).
+            let er = self.report(
+                &oid,
+                ExecType::PendingReplace,
+                Some(r.cl_ord_id.clone()),
+                Some(orig),
+            );
+            self.emit(er);
+            self.cancel_children(&oid);
+            self.parent_check(&oid, None);
+            return;
+        }
         let ci = live[0];
         p.child_requests += 1;
         let parent_cum = p.cum;
@@ -424,6 +450,7 @@ impl Cx<'_> {
         let child_kind = ChangeKind::Replace {
             qty: child_qty,
             price,
+            reroute: false,
         };
         c.pending = Some((req_id.clone(), child_kind));
         let vr = VenueReplace {

@@ -27,10 +27,14 @@
 //!   chain; the transition table decides whether they are allowed, and a
 //!   refusal becomes an OrderCancelReject with CxlRejReason 0 (too late:
 //!   the order is done), 1 (unknown order), 2 (broker option), 3 (already
-//!   pending cancel/replace) or 6 (duplicate ClOrdID). A replace goes to
-//!   the venue as a replace of the order's one live child; replacing an
-//!   order working at several venues is refused (reason 2, cancel and
-//!   re-enter).
+//!   pending cancel/replace) or 6 (duplicate ClOrdID). A replace of an
+//!   order working at one venue goes there as a replace of that child
+//!   (keeping its place where the venue allows); an order working at
+//!   several venues (or at none, after a bust) has every child canceled,
+//!   and when all are done the new terms are reported (Replaced) and the
+//!   new leaves routed afresh. If a venue refuses a child's cancel while
+//!   that child keeps working, the replace fails (OrderCancelReject) and
+//!   the order goes on with the children still working.
 //! - When every child of a parent is done, the parent closes: Filled,
 //!   Canceled (asked for, or unsolicited by the venue), Expired, Done for
 //!   day, or Rejected if no venue ever took any of it. The OMS does not

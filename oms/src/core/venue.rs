@@ -194,7 +194,7 @@ impl Cx<'_> {
         };
         let p = self.st.orders.get_mut(&oid).expect("order exists");
         let c = &mut p.children[i];
-        let Some((req, ChangeKind::Replace { qty, price })) = c.pending.clone() else {
+        let Some((req, ChangeKind::Replace { qty, price, .. })) = c.pending.clone() else {
             self.alert(
                 AlertKind::UnexpectedVenueReport,
                 format!(
@@ -218,7 +218,7 @@ impl Cx<'_> {
             c.status = OrdStatus::Filled;
         }
         let Some(PendingChange {
-            kind: ChangeKind::Replace { qty, price },
+            kind: ChangeKind::Replace { qty, price, .. },
             cl_ord_id,
             orig_cl_ord_id,
         }) = p.pending.take()
@@ -433,6 +433,56 @@ impl Cx<'_> {
         );
     }
 
+    /// A replace of an order whose children were all canceled for it: take
+    /// the new terms, report Replaced, and route the new leaves afresh.
+    fn reroute_replace(
+        &mut self,
+        oid: &OrderId,
+        cl: Option<ClOrdId>,
+        orig: ClOrdId,
+        qty: Qty,
+        price: Option<Px>,
+    ) {
+        let p = self.st.orders.get_mut(oid).expect("order exists");
+        p.qty = qty;
+        p.price = price;
+        if let Some(c) = &cl {
+            p.cl_ord_id = c.clone();
+            p.chain.push(c.clone());
+        }
+        if let Ok(s) = p.status.transition(OrderEvent::Replaced) {
+            p.status = s;
+        }
+        if p.cum >= p.qty {
+            p.status = p.status.transition(OrderEvent::Fill).unwrap_or(p.status);
+        }
+        let (account, first, leaves) = (p.account.clone(), p.first_cl_ord_id().clone(), p.leaves());
+        let orig_field = cl.as_ref().map(|_| orig);
+        let er = self.report(oid, ExecType::Replaced, cl, orig_field);
+        self.emit(er);
+        self.checker
+            .on_order_amended(self.now, &account, &first, leaves, price);
+        if leaves.is_zero() {
+            return;
+        }
+        let p = &self.st.orders[oid];
+        match self.route(p, leaves) {
+            Ok(slices) => {
+                let sends = self.open_children(oid, slices);
+                self.out.extend(sends);
+            }
+            Err(text) => {
+                let p = self.st.orders.get_mut(oid).expect("order exists");
+                p.status = p
+                    .status
+                    .transition(OrderEvent::Canceled)
+                    .unwrap_or(OrdStatus::Canceled);
+                self.simple(oid, ExecType::Canceled, Some(text));
+                self.checker.on_order_done(self.now, &account, &first);
+            }
+        }
+    }
+
     /// After any child change: when every child is done, resolve a pending
     /// cancel/replace and close the parent.
     pub(super) fn parent_check(&mut self, oid: &OrderId, hint: Option<CloseHint>) {
@@ -480,7 +530,15 @@ impl Cx<'_> {
                     }
                     return;
                 }
-                ChangeKind::Replace { .. } => {
+                ChangeKind::Replace {
+                    qty,
+                    price,
+                    reroute: true,
+                } => {
+                    self.reroute_replace(oid, pc.cl_ord_id, pc.orig_cl_ord_id, qty, price);
+                    return;
+                }
+                ChangeKind::Replace { reroute: false, .. } => {
                     if let Some(cl) = &pc.cl_ord_id {
                         self.cancel_reject(
                             &session,

@@ -543,7 +543,7 @@ impl Ord {
 
 // ---------------------------------------------------------------- checks
 
-pub fn s<'m>(m: &'m Message, tag: u32) -> &'m str {
+pub fn s(m: &Message, tag: u32) -> &str {
     m.get_str(tag)
         .unwrap_or_else(|| panic!("tag {tag} missing in {m:?}"))
 }

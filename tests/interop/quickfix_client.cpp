@@ -16,7 +16,8 @@
 //     (Filled, Canceled, Expired, Rejected) LeavesQty == 0;
 //   - at the close, CumQty equals the sum of the LastQty of its fills.
 // An order is acknowledged by its first report and closed by its terminal
-// one. Prints
+// one. TradingSessionStatus (h) and SecurityStatus (f) are counted; any
+// other application message (BusinessMessageReject, ...) is a failure. Prints
 //   orders N acked A closed C filled_qty Q inconsistent K elapsed_ms T
 // then a line with rejects, orders/s and latencies, and exits 0 only if
 // every order was acknowledged and closed, nothing was inconsistent, and
@@ -179,6 +180,13 @@ class Driver : public FIX::Application {
       FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
       FIX::UnsupportedMessageType) override {
     const std::string type = msg_type(m);
+    if (type == "h" || type == "f") {
+      // TradingSessionStatus and SecurityStatus: unsolicited market state
+      // a venue may broadcast at any time.
+      std::lock_guard<std::mutex> g(mu_);
+      ++market_state_;
+      return;
+    }
     if (type != "8") {
       std::lock_guard<std::mutex> g(mu_);
       ++unexpected_;
@@ -232,7 +240,8 @@ class Driver : public FIX::Application {
     std::cout.precision(1);
     std::cout << "sent " << next_ << " rejected " << rejected_ << " unknown_reports " << unknown_
               << " session_rejects_sent " << session_rejects_sent_ << " session_rejects_received "
-              << session_rejects_received_ << " orders_per_s "
+              << session_rejects_received_ << " market_state_messages " << market_state_
+              << " unexpected_messages " << unexpected_ << " orders_per_s "
               << (secs > 0 ? static_cast<double>(closed) / secs : 0.0) << " ack_p50_us "
               << percentile_us(ack_ns_, 0.5) << " ack_p99_us " << percentile_us(ack_ns_, 0.99)
               << " close_p50_us " << percentile_us(close_ns_, 0.5) << " close_p99_us "
@@ -418,6 +427,7 @@ class Driver : public FIX::Application {
   long long rejected_ = 0;
   long long unknown_ = 0;
   long long unexpected_ = 0;
+  long long market_state_ = 0;
   long long session_rejects_sent_ = 0;
   long long session_rejects_received_ = 0;
   std::vector<long long> ack_ns_;

@@ -118,13 +118,14 @@ async fn start_venue() -> RunningVenues {
     .expect("venue listens")
 }
 
-/// The numbers of the client's `orders N acked A closed C filled_qty Q
-/// inconsistent K elapsed_ms T` line.
-fn summary(stdout: &str) -> HashMap<String, u64> {
+/// The `name value` pairs of the client's output line that starts with
+/// `first`: `orders N acked A closed C filled_qty Q inconsistent K
+/// elapsed_ms T`, or `sent N rejected R ...` (latencies are decimals).
+fn summary(stdout: &str, first: &str) -> HashMap<String, f64> {
     let line = stdout
         .lines()
-        .find(|l| l.starts_with("orders "))
-        .unwrap_or_else(|| panic!("no summary line in the client's output:\n{stdout}"));
+        .find(|l| l.starts_with(first))
+        .unwrap_or_else(|| panic!("no {first:?} line in the client's output:\n{stdout}"));
     let words: Vec<&str> = line.split_whitespace().collect();
     words
         .chunks(2)
@@ -178,16 +179,25 @@ async fn run(sender: &str, count: u64, window: u64) {
         "the QuickFIX client failed ({}):\n{stdout}\n{stderr}",
         out.status
     );
-    let s = summary(&stdout);
-    assert_eq!(s["orders"], count, "{stdout}");
-    assert_eq!(s["acked"], count, "every order acknowledged: {stdout}");
-    assert_eq!(s["closed"], count, "every order closed: {stdout}");
-    assert_eq!(s["inconsistent"], 0, "no inconsistent report: {stdout}");
-    assert!(s["filled_qty"] > 0, "marketable orders filled: {stdout}");
+    let s = summary(&stdout, "orders ");
+    let n = count as f64;
+    assert_eq!(s["orders"], n, "{stdout}");
+    assert_eq!(s["acked"], n, "every order acknowledged: {stdout}");
+    assert_eq!(s["closed"], n, "every order closed: {stdout}");
+    assert_eq!(s["inconsistent"], 0.0, "no inconsistent report: {stdout}");
+    assert!(s["filled_qty"] > 0.0, "marketable orders filled: {stdout}");
     assert!(
-        s["filled_qty"] <= count * 100,
+        s["filled_qty"] <= n * 100.0,
         "no more filled than ordered: {stdout}"
     );
+    let more = summary(&stdout, "sent ");
+    assert_eq!(more["sent"], n, "{stdout}");
+    assert_eq!(
+        more["rejected"], 0.0,
+        "valid orders inside the band are not rejected: {stdout}"
+    );
+    assert_eq!(more["session_rejects_sent"], 0.0, "{stdout}");
+    assert_eq!(more["session_rejects_received"], 0.0, "{stdout}");
     drop(venue);
 }
 

@@ -17,14 +17,15 @@
 
 use crate::core::{OmsConfig, OmsCore};
 use crate::events::Event;
-use crate::journal::{Journal, JournalError, NewRecord};
+use crate::journal::{ChainCheck, Journal, JournalError, NewRecord};
 use crate::outputs::Output;
 use crate::pretrade::PreTradeCheck;
 use crate::router::Router;
 
 impl OmsCore {
-    /// Rebuild a core by replaying `journal` from its first record (after
-    /// verifying the chain). `config`, `checker` and `router` must be the
+    /// Rebuild a core by replaying `journal` from its first record,
+    /// verifying the chain as it goes (a broken record stops the recovery
+    /// with an error naming it). `config`, `checker` and `router` must be the
     /// ones the journal was written with for the state to be the same.
     pub async fn recover<J: Journal + ?Sized>(
         config: OmsConfig,
@@ -32,13 +33,28 @@ impl OmsCore {
         router: Box<dyn Router + Send>,
         journal: &J,
     ) -> Result<OmsCore, JournalError> {
-        journal.verify().await?;
+        // One pass: check each record's link and hash, then apply it.
         let mut core = OmsCore::new(config, checker, router);
+        let mut chk = ChainCheck::default();
         let mut out = Vec::new();
-        for rec in journal.read_from(1).await? {
-            let ev = rec.event()?;
-            out.clear();
-            core.apply_into(&ev, &mut out);
+        journal
+            .scan_from(1, &mut |rec| {
+                chk.check(&rec)?;
+                let ev = rec.event()?;
+                out.clear();
+                core.apply_into(&ev, &mut out);
+                Ok(())
+            })
+            .await?;
+        if chk.last_seq != journal.last_seq() {
+            return Err(JournalError::ChainBroken {
+                seq: chk.last_seq + 1,
+                reason: format!(
+                    "replay ended at record {}, journal says {}",
+                    chk.last_seq,
+                    journal.last_seq()
+                ),
+            });
         }
         Ok(core)
     }

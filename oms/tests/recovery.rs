@@ -394,3 +394,30 @@ fn check_books(c: &OmsCore, trade_reports: u32) {
         );
     }
 }
+
+#[test]
+fn recovery_refuses_a_tampered_journal() {
+    rt().block_on(async {
+        let evs: Vec<Event> = (0..3u8)
+            .flat_map(|k| {
+                [
+                    Event::new(t(k as i64), new_order(&format!("C{k}"), 100, px(0))),
+                    Event::new(
+                        t(10 + k as i64),
+                        fill("V1", &format!("O{}.1", k + 1), &format!("X{k}"), 100, px(0)),
+                    ),
+                ]
+            })
+            .collect();
+        let (_, oms) = drive(MemJournal::new(), &evs).await;
+        let (_, mut j) = oms.into_parts();
+        // Someone doubles a fill's quantity in the stored event.
+        let r = &mut j.records_mut()[7];
+        assert_eq!(r.kind, "VenueFill");
+        r.payload = r.payload.replace("\"last_qty\":100", "\"last_qty\":200");
+        let e = OmsCore::recover(config(), checker(), Box::new(DefaultRouter), &j)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, JournalError::ChainBroken { seq: 8, .. }), "{e}");
+    });
+}

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::crc::crc32;
-use super::{check_link, Journal, JournalError, NewRecord, Query, Record, GENESIS};
+use super::{check_link, Journal, JournalError, NewRecord, Query, Record, Visitor, GENESIS};
 
 /// When appends reach the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,6 +220,10 @@ impl Journal for FileJournal {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    async fn scan_from(&self, from: u64, f: &mut Visitor<'_>) -> Result<(), JournalError> {
+        self.read_all(|r| if r.seq >= from { f(r) } else { Ok(()) })
     }
 
     async fn query(&self, q: &Query) -> Result<Vec<Record>, JournalError> {

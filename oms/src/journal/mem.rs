@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{verify_chain, Journal, JournalError, NewRecord, Query, Record, GENESIS};
+use super::{verify_chain, Journal, JournalError, NewRecord, Query, Record, Visitor, GENESIS};
 
 /// Records in a `Vec`.
 #[derive(Clone, Debug)]
@@ -52,6 +52,13 @@ impl Journal for MemJournal {
             .filter(|r| r.seq >= from)
             .cloned()
             .collect())
+    }
+
+    async fn scan_from(&self, from: u64, f: &mut Visitor<'_>) -> Result<(), JournalError> {
+        for r in self.records.iter().filter(|r| r.seq >= from) {
+            f(r.clone())?;
+        }
+        Ok(())
     }
 
     async fn query(&self, q: &Query) -> Result<Vec<Record>, JournalError> {

@@ -181,6 +181,37 @@ pub fn chain_hash(
     h.finalize().into()
 }
 
+/// What [`Journal::scan_from`] calls for each record.
+pub type Visitor<'a> = dyn FnMut(Record) -> Result<(), JournalError> + Send + 'a;
+
+/// Incremental chain verification, record by record from the first.
+#[derive(Clone, Debug)]
+pub struct ChainCheck {
+    /// Sequence number of the last record checked (0 before the first).
+    pub last_seq: u64,
+    /// Hash of the last record checked ([`GENESIS`] before the first).
+    pub head: [u8; 32],
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        ChainCheck {
+            last_seq: 0,
+            head: GENESIS,
+        }
+    }
+}
+
+impl ChainCheck {
+    /// Check the next record.
+    pub fn check(&mut self, r: &Record) -> Result<(), JournalError> {
+        check_link(r, self.last_seq, &self.head)?;
+        self.head = r.compute_hash(&self.head);
+        self.last_seq = r.seq;
+        Ok(())
+    }
+}
+
 /// Check a run of records from the start of the chain; returns the last
 /// sequence number and hash.
 pub fn verify_chain<'a>(
@@ -313,6 +344,11 @@ pub trait Journal: Send {
 
     /// Records with sequence >= `from`, in order.
     async fn read_from(&self, from: u64) -> Result<Vec<Record>, JournalError>;
+
+    /// Visit the records with sequence >= `from`, in order, without
+    /// holding them all in memory (recovery, verification, a standby
+    /// tailing the journal). Stops at the first error `f` returns.
+    async fn scan_from(&self, from: u64, f: &mut Visitor<'_>) -> Result<(), JournalError>;
 
     /// Records matching `q`, in order.
     async fn query(&self, q: &Query) -> Result<Vec<Record>, JournalError>;

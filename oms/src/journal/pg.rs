@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
-use super::{verify_chain, Journal, JournalError, NewRecord, Query, Record, GENESIS};
+use super::{ChainCheck, Journal, JournalError, NewRecord, Query, Record, Visitor, GENESIS};
 use crate::types::Timestamp;
 
 /// The migrations, in order: (version, name, SQL).
@@ -135,10 +135,10 @@ impl PgJournal {
             last_seq: 0,
             head: GENESIS,
         };
-        let all = j.read_from(1).await?;
-        let (seq, head) = verify_chain(&all)?;
-        j.last_seq = seq;
-        j.head = head;
+        let mut chk = ChainCheck::default();
+        j.scan_from(1, &mut |r| chk.check(&r)).await?;
+        j.last_seq = chk.last_seq;
+        j.head = chk.head;
         Ok(j)
     }
 
@@ -240,9 +240,34 @@ impl Journal for PgJournal {
         Ok(rows.iter().map(row_to_record).collect())
     }
 
+    async fn scan_from(&self, from: u64, f: &mut Visitor<'_>) -> Result<(), JournalError> {
+        // Keyset pages, so a long journal is never held in memory at once.
+        const PAGE: i64 = 5000;
+        let c = self.pool.get().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM journal WHERE seq >= $1 ORDER BY seq LIMIT $2"
+            ))
+            .await?;
+        let mut next = from as i64;
+        loop {
+            let rows = c.query(&stmt, &[&next, &PAGE]).await?;
+            let n = rows.len();
+            for row in &rows {
+                let r = row_to_record(row);
+                next = r.seq as i64 + 1;
+                f(r)?;
+            }
+            if (n as i64) < PAGE {
+                return Ok(());
+            }
+        }
+    }
+
     async fn verify(&self) -> Result<u64, JournalError> {
-        let all = self.read_from(1).await?;
-        verify_chain(&all).map(|(seq, _)| seq)
+        let mut chk = ChainCheck::default();
+        self.scan_from(1, &mut |r| chk.check(&r)).await?;
+        Ok(chk.last_seq)
     }
 
     fn last_seq(&self) -> u64 {

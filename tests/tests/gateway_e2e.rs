@@ -687,12 +687,19 @@ async fn restart_after_kill(b: Backend) {
         .await
         .expect("the venue notices the gateway is gone");
     let seq_at_kill = c.handle.status();
+    let venue_at_kill = at_venue.status();
 
     // Restart: same config, same data.
     let mut gw2 = GatewayProcess::spawn(&cfg_path).await;
     tokio::time::timeout(WAIT, at_venue.wait_for(|s| s.logged_on))
         .await
         .expect("the restarted gateway logs on to the venue");
+    let venue_after = at_venue.status();
+    assert!(
+        venue_after.next_target_seq > venue_at_kill.next_target_seq
+            && venue_after.next_sender_seq >= venue_at_kill.next_sender_seq,
+        "the venue session's sequence numbers continue: {venue_at_kill:?} -> {venue_after:?}"
+    );
     c.wait_logged_on().await;
     let seq_after = c.handle.status();
     assert!(

@@ -321,4 +321,23 @@ venue = "NOPE"
         let e = GatewayConfig::parse("[gateway]\ncomp_idd = \"X\"\n", "gw.toml").unwrap_err();
         assert!(e.to_string().contains("comp_idd"), "{e}");
     }
+
+    #[test]
+    fn postgres_schema_prefix_names_both_schemas_and_is_checked() {
+        let base = "[[listener]]\nport = 1\n[[client]]\ncomp_id = \"C\"\naccounts = [\"A\"]\n\
+                    [[venue]]\nid = \"V\"\nhosts = [\"h:1\"]\n";
+        let c = GatewayConfig::parse(base, "gw.toml").unwrap();
+        assert_eq!(c.gateway.fix_store_schema(), "fixgw");
+        assert_eq!(c.gateway.journal_schema(), "fixgw_journal");
+        let text = format!("[gateway]\npostgres_schema_prefix = \"t1_\"\n{base}");
+        let c = GatewayConfig::parse(&text, "gw.toml").unwrap();
+        assert_eq!(c.gateway.fix_store_schema(), "t1_fixgw");
+        assert_eq!(c.gateway.journal_schema(), "t1_fixgw_journal");
+        let text = format!("[gateway]\npostgres_schema_prefix = \"Bad-1\"\n{base}");
+        let e = GatewayConfig::parse(&text, "gw.toml").unwrap_err();
+        assert!(
+            e.to_string().contains("gateway.postgres_schema_prefix"),
+            "{e}"
+        );
+    }
 }

@@ -123,6 +123,7 @@ proptest! {
                 last_cum = r.cum_qty;
                 match r.exec_type {
                     ExecType::Trade => {
+                        prop_assert_eq!(news, 1, "a fill reported before New");
                         trades += 1;
                         last_qty_sum += r.last_qty.0;
                     }
@@ -133,7 +134,9 @@ proptest! {
         }
         prop_assert_eq!(trades, fills);
         prop_assert_eq!(last_qty_sum, 300);
-        prop_assert!(news <= 1);
+        // Whatever comes first (an ack or a fill), the client hears New
+        // exactly once, before any fill.
+        prop_assert_eq!(news, 1);
         let p = c.order(&OrderId::from("O1")).unwrap();
         prop_assert_eq!(p.status, OrdStatus::Filled);
         prop_assert_eq!(p.cum, Qty(300));

@@ -431,8 +431,13 @@ fn fill_before_ack_and_duplicates_are_reported_once() {
     step(&mut c, 1, new_order("A", 100, dec!(190)));
     let out = step(&mut c, 2, fill("V1", "O1.1", "X1", 40, dec!(190)));
     let r = reports(&out);
+    // The client hears New, then the fill.
     assert_eq!(
-        (r[0].exec_type, r[0].ord_status),
+        (r[0].exec_type, r[0].ord_status, r[0].cum_qty),
+        (ExecType::New, OrdStatus::New, Qty(0))
+    );
+    assert_eq!(
+        (r[1].exec_type, r[1].ord_status),
         (ExecType::Trade, OrdStatus::PartiallyFilled)
     );
     // The late ack says nothing; the duplicate fill says nothing.

@@ -58,6 +58,13 @@ impl Cx<'_> {
             );
             return;
         }
+        // A fill that overtook the venue's ack: the client hears New first,
+        // so its reports always run PendingNew, New, fills.
+        if self.st.orders[&oid].status == OrdStatus::PendingNew {
+            let p = self.st.orders.get_mut(&oid).expect("order exists");
+            p.status = OrdStatus::New;
+            self.simple(&oid, ExecType::New, None);
+        }
         let p = self.st.orders.get_mut(&oid).expect("order exists");
         let c = &mut p.children[i];
         if let (None, Some(v)) = (&c.venue_order_id, &r.venue_order_id) {

@@ -265,6 +265,8 @@ pub struct VenueCancel {
     pub orig_cl_ord_id: ClOrdId,
     /// The venue's order id, if acknowledged.
     pub venue_order_id: Option<OrderId>,
+    /// Account (as on the child's NewOrderSingle).
+    pub account: AccountId,
     /// Instrument.
     pub symbol: Symbol,
     /// Side.
@@ -284,6 +286,8 @@ pub struct VenueReplace {
     pub orig_cl_ord_id: ClOrdId,
     /// The venue's order id, if acknowledged.
     pub venue_order_id: Option<OrderId>,
+    /// Account (as on the child's NewOrderSingle).
+    pub account: AccountId,
     /// Instrument.
     pub symbol: Symbol,
     /// Side.

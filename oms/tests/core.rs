@@ -157,6 +157,7 @@ fn cancel_flow_and_cancel_reject_reasons() {
         .collect();
     assert_eq!(vc.len(), 1);
     assert_eq!(vc[0].orig_cl_ord_id.as_str(), "O1.1");
+    assert_eq!(vc[0].account.as_str(), "ACC1");
     assert_eq!(vc[0].venue_order_id.as_ref().unwrap().as_str(), "V1-O1.1");
     // Already pending: 3.
     let out = step(&mut c, 6, cancel("C2", "A"));

@@ -178,7 +178,14 @@ impl PreTradeCheck for LimitsChecker {
                 })
             }
         };
-        let notional = req.qty.dec() * px.dec();
+        // The core bounds quantities and prices, but a checker must not
+        // trust its caller to: an overflow is a reject, not a panic.
+        let Some(notional) = req.qty.dec().checked_mul(px.dec()) else {
+            return Decision::Reject(Violation::MaxOrderNotional {
+                notional: Decimal::MAX,
+                limit: self.max_notional,
+            });
+        };
         if notional > self.max_notional {
             return Decision::Reject(Violation::MaxOrderNotional {
                 notional,

@@ -134,6 +134,14 @@ pub enum TimeInForce {
     Fok,
 }
 
+/// The largest order or fill quantity the OMS accepts (10^12 shares):
+/// with [`MAX_PX`] it keeps every product and sum of them far inside
+/// Decimal's range, so money arithmetic cannot overflow on any input.
+pub const MAX_QTY: Qty = Qty(1_000_000_000_000);
+
+/// The largest price the OMS accepts (10^12).
+pub const MAX_PX: Px = Px(Decimal::from_parts(3_567_587_328, 232, 0, false, 0));
+
 /// A quantity of shares: whole, non-negative.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
@@ -195,6 +203,11 @@ impl Px {
     pub fn dec(self) -> Decimal {
         self.0
     }
+
+    /// Positive and at most [`MAX_PX`].
+    pub fn is_sane(self) -> bool {
+        self.0 > Decimal::ZERO && self <= MAX_PX
+    }
 }
 
 impl fmt::Display for Px {
@@ -243,6 +256,16 @@ mod tests {
         // 2026-03-03 02:00 UTC is still 2026-03-02 in New York.
         let t = Timestamp::from_utc(2026, 3, 3, 2, 0, 0);
         assert_eq!(t.ny_date(), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+    }
+
+    #[test]
+    fn bounds() {
+        assert_eq!(MAX_PX.dec(), Decimal::from(1_000_000_000_000u64));
+        assert!(Px(Decimal::ONE).is_sane());
+        assert!(!Px(Decimal::ZERO).is_sane());
+        assert!(!Px(MAX_PX.dec() + Decimal::ONE).is_sane());
+        // The largest notional fits easily.
+        assert!(MAX_QTY.dec().checked_mul(MAX_PX.dec()).is_some());
     }
 
     #[test]

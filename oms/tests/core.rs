@@ -116,6 +116,63 @@ fn invalid_orders_and_no_venue_are_rejected() {
 }
 
 #[test]
+fn absurd_quantities_and_prices_never_panic() {
+    let mut c = new_core();
+    let out = step(&mut c, 1, new_order("A", u64::MAX, dec!(1)));
+    assert_eq!(
+        reports(&out)[0].text.as_deref(),
+        Some("InvalidOrder: order qty 18446744073709551615 above 1000000000000")
+    );
+    let out = step(
+        &mut c,
+        2,
+        new_order("B", 10, dec!(79228162514264337593543950335)),
+    );
+    assert_eq!(
+        reports(&out)[0].text.as_deref(),
+        Some("InvalidOrder: limit order needs a price in (0, 1000000000000]")
+    );
+    let out = step(&mut c, 3, new_order("C", 10, dec!(-5)));
+    assert_eq!(reports(&out)[0].ord_status, OrdStatus::Rejected);
+    // A venue fill with an absurd size or price is refused with an alert.
+    step(&mut c, 4, new_order("D", 10, dec!(190)));
+    let out = step(&mut c, 5, fill("V1", "O4.1", "X1", u64::MAX, dec!(190)));
+    assert!(matches!(&out[0], Output::Alert(a) if a.text.contains("out of range")));
+    let out = step(
+        &mut c,
+        6,
+        fill("V1", "O4.1", "X2", 5, dec!(79228162514264337593543950335)),
+    );
+    assert!(matches!(&out[0], Output::Alert(_)));
+    assert_eq!(c.order(&OrderId::from("O4")).unwrap().cum, Qty(0));
+    // The limits checker itself refuses an overflowing notional.
+    let mut lc = LimitsChecker {
+        max_qty: Qty(u64::MAX),
+        max_notional: dec!(1),
+    };
+    let req = OrderRequest {
+        cl_ord_id: ClOrdId::from("Z"),
+        replaces: None,
+        account: AccountId::from("ACC1"),
+        symbol: Symbol::from("AAPL"),
+        side: Side::Buy,
+        qty: Qty(u64::MAX),
+        cum_qty: Qty(0),
+        ord_type: OrdType::Limit,
+        price: Some(Px(dec!(79228162514264337593543950335))),
+        tif: TimeInForce::Day,
+        venue: None,
+    };
+    let view = OmsView {
+        portfolio: c.portfolio(),
+    };
+    assert!(matches!(
+        lc.check(t(7), &req, &view),
+        Decision::Reject(Violation::MaxOrderNotional { .. })
+    ));
+}
+
+#[test]
 fn cancel_flow_and_cancel_reject_reasons() {
     let mut c = new_core();
     step(&mut c, 1, new_order("A", 100, dec!(190)));

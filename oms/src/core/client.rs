@@ -73,10 +73,12 @@ impl Cx<'_> {
         // Validate, route, check: the first refusal wins.
         let refusal = if o.qty.is_zero() {
             Err("InvalidOrder: order qty must be positive".to_owned())
-        } else if o.ord_type == OrdType::Limit
-            && !matches!(price, Some(p) if p.dec() > Decimal::ZERO)
-        {
-            Err("InvalidOrder: limit order needs a positive price".to_owned())
+        } else if o.qty > MAX_QTY {
+            Err(format!("InvalidOrder: order qty {} above {MAX_QTY}", o.qty))
+        } else if o.ord_type == OrdType::Limit && !matches!(price, Some(p) if p.is_sane()) {
+            Err(format!(
+                "InvalidOrder: limit order needs a price in (0, {MAX_PX}]"
+            ))
         } else {
             Ok(())
         };
@@ -328,7 +330,12 @@ impl Cx<'_> {
         };
         let p = &self.st.orders[&oid];
         let live: Vec<usize> = p.live_children().map(|(i, _)| i).collect();
-        let refusal = if r.qty <= p.cum {
+        let refusal = if r.qty > MAX_QTY {
+            Some((
+                CxlRejReason::Other,
+                format!("InvalidReplace: new qty {} above {MAX_QTY}", r.qty),
+            ))
+        } else if r.qty <= p.cum {
             Some((
                 CxlRejReason::Other,
                 format!(
@@ -336,12 +343,10 @@ impl Cx<'_> {
                     r.qty, p.cum
                 ),
             ))
-        } else if p.ord_type == OrdType::Limit
-            && !matches!(r.price, Some(x) if x.dec() > Decimal::ZERO)
-        {
+        } else if p.ord_type == OrdType::Limit && !matches!(r.price, Some(x) if x.is_sane()) {
             Some((
                 CxlRejReason::Other,
-                "InvalidReplace: limit order needs a positive price".to_owned(),
+                format!("InvalidReplace: limit order needs a price in (0, {MAX_PX}]"),
             ))
         } else {
             None

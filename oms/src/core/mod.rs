@@ -73,7 +73,8 @@ use crate::router::{RouteRequest, RouteView, Router, Slice};
 use crate::settlement::{settlement_date, Ledger, Trade, TradeStatus};
 use crate::state::{OrdStatus, OrderEvent};
 use crate::types::{
-    AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, Symbol, Timestamp, VenueId,
+    AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, Symbol, Timestamp, VenueId, MAX_PX,
+    MAX_QTY,
 };
 
 /// The maps of the state: insertion-ordered (iteration, and so every

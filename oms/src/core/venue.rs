@@ -51,10 +51,13 @@ impl Cx<'_> {
         let Some((oid, i)) = self.child_of(&r.venue, &r.cl_ord_id, "fill") else {
             return;
         };
-        if r.last_qty.is_zero() {
+        if r.last_qty.is_zero() || r.last_qty > MAX_QTY || !r.last_px.is_sane() {
             self.alert(
                 AlertKind::UnexpectedVenueReport,
-                format!("zero-quantity fill {} from {} ignored", r.exec_id, r.venue),
+                format!(
+                    "fill {} from {} of {}@{} ignored: quantity or price out of range",
+                    r.exec_id, r.venue, r.last_qty, r.last_px
+                ),
             );
             return;
         }
@@ -348,6 +351,15 @@ impl Cx<'_> {
             return;
         }
         let what = if new.is_some() { "correction" } else { "bust" };
+        if let Some((q, px)) = new {
+            if q.is_zero() || q > MAX_QTY || !px.is_sane() {
+                self.alert(
+                    AlertKind::UnexpectedVenueReport,
+                    format!("{what} {exec_id} from {venue} to {q}@{px} ignored: out of range"),
+                );
+                return;
+            }
+        }
         let Some(f) = self.st.fill(venue.as_str(), exec_ref_id.as_str()).cloned() else {
             self.alert(
                 AlertKind::UnexpectedVenueReport,

@@ -145,6 +145,26 @@ fn absurd_quantities_and_prices_never_panic() {
     );
     assert!(matches!(&out[0], Output::Alert(_)));
     assert_eq!(c.order(&OrderId::from("O4")).unwrap().cum, Qty(0));
+    // Absurd marks and deposits are refused too (P&L stays computable).
+    let out = step(
+        &mut c,
+        7,
+        EventKind::MarketPrice {
+            symbol: Symbol::from("AAPL"),
+            px: Px(dec!(79228162514264337593543950335)),
+        },
+    );
+    assert!(matches!(&out[0], Output::Alert(a) if a.text.contains("out of range")));
+    let out = step(
+        &mut c,
+        8,
+        EventKind::Operator(OperatorAction::Deposit {
+            account: AccountId::from("ACC1"),
+            amount: Px(dec!(79228162514264337593543950335)),
+        }),
+    );
+    assert!(matches!(&out[0], Output::Alert(a) if a.text.contains("refused")));
+    let _ = c.portfolio().pnl(&AccountId::from("ACC1"));
     // The limits checker itself refuses an overflowing notional.
     let mut lc = LimitsChecker {
         max_qty: Qty(u64::MAX),

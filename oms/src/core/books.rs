@@ -28,6 +28,14 @@ impl Cx<'_> {
     pub(super) fn operator(&mut self, a: &OperatorAction) {
         match a {
             OperatorAction::Deposit { account, amount } => {
+                // 10^18 bounds every cash balance far inside Decimal's range.
+                if amount.dec().abs() > Decimal::from(1_000_000_000_000_000_000u64) {
+                    self.alert(
+                        AlertKind::OperatorAction,
+                        format!("deposit {amount} to {account} refused: out of range"),
+                    );
+                    return;
+                }
                 self.st.portfolio.deposit(account, amount.dec());
                 self.alert(
                     AlertKind::OperatorAction,

@@ -374,9 +374,15 @@ impl OmsCore {
                 Some((r.last_qty, r.last_px)),
             ),
             EventKind::VenueTradeBust(r) => cx.venue_bust(r),
-            EventKind::MarketPrice { symbol, px } => {
+            EventKind::MarketPrice { symbol, px } if px.is_sane() => {
                 cx.st.portfolio.set_mark(symbol.clone(), *px);
                 cx.checker.on_price(now, symbol, *px);
+            }
+            EventKind::MarketPrice { symbol, px } => {
+                cx.alert(
+                    AlertKind::UnexpectedVenueReport,
+                    format!("price {px} for {symbol} ignored: out of range"),
+                );
             }
             EventKind::VenueQuote(q) => {
                 cx.st

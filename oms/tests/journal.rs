@@ -235,7 +235,12 @@ async fn file_torn_tail_is_truncated_on_open() {
 
 /// Rewrite record `idx`'s frame with `edit` applied to its body and the
 /// CRC recomputed (what a careful tamperer would do).
-fn tamper(path: &std::path::Path, idx: usize, fix_crc: bool, edit: impl Fn(&str) -> String) {
+fn tamper(path: &std::path::Path, idx: usize, fix_crc: bool, from: &str, to: &str) {
+    assert_eq!(
+        from.len(),
+        to.len(),
+        "keep the length so later frames stay in place"
+    );
     let fr = frames(path);
     let (off, len) = fr[idx];
     let mut f = std::fs::OpenOptions::new()
@@ -246,17 +251,18 @@ fn tamper(path: &std::path::Path, idx: usize, fix_crc: bool, edit: impl Fn(&str)
     let mut body = vec![0u8; len];
     f.seek(SeekFrom::Start(off + 8)).unwrap();
     f.read_exact(&mut body).unwrap();
-    let new = edit(std::str::from_utf8(&body).unwrap());
-    assert_eq!(
-        new.len(),
-        len,
-        "keep the length so later frames stay in place"
-    );
+    // The body is binary; the text fields and the payload are stored raw.
+    let at = body
+        .windows(from.len())
+        .position(|w| w == from.as_bytes())
+        .unwrap_or_else(|| panic!("{from:?} not in record {}", idx + 1));
+    body[at..at + to.len()].copy_from_slice(to.as_bytes());
+    let new = body;
     f.seek(SeekFrom::Start(off + 8)).unwrap();
-    f.write_all(new.as_bytes()).unwrap();
+    f.write_all(&new).unwrap();
     if fix_crc {
         // CRC-32 as the journal computes it.
-        let crc = crc32(new.as_bytes());
+        let crc = crc32(&new);
         f.seek(SeekFrom::Start(off + 4)).unwrap();
         f.write_all(&crc.to_le_bytes()).unwrap();
     }
@@ -284,9 +290,7 @@ async fn file_tamper_is_detected_and_named() {
     j.append(batch(0)).await.unwrap();
     let path = j.path().to_owned();
     // Change record 3's payload ({"n":200} -> {"n":900}), CRC made valid.
-    tamper(&path, 2, true, |s| {
-        s.replace("{\\\"n\\\":200}", "{\\\"n\\\":900}")
-    });
+    tamper(&path, 2, true, "{\"n\":200}", "{\"n\":900}");
     let e = j.verify().await.unwrap_err();
     assert!(matches!(e, JournalError::ChainBroken { seq: 3, .. }), "{e}");
     assert_eq!(
@@ -301,9 +305,7 @@ async fn file_tamper_is_detected_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let mut j = FileJournal::open(dir.path(), FsyncPolicy::Never).unwrap();
     j.append(batch(0)).await.unwrap();
-    tamper(j.path(), 4, false, |s| {
-        s.replacen("ClientNew", "ClientOld", 1)
-    });
+    tamper(j.path(), 4, false, "ClientNew", "ClientOld");
     let e = FileJournal::open(dir.path(), FsyncPolicy::Never).unwrap_err();
     assert!(matches!(e, JournalError::Corrupt { seq: 5, .. }), "{e}");
     assert!(e.to_string().starts_with("journal record 5 at byte"), "{e}");

@@ -1,8 +1,12 @@
 //! The file journal: one append-only file, `journal.log`, under a data
 //! directory.
 //!
-//! Frame: `len: u32 LE | crc32(body): u32 LE | body`, where body is the
-//! record as JSON. `append` encodes the whole batch into one buffer, makes
+//! Frame: `len: u32 LE | crc32(body): u32 LE | body`. Body (version 1,
+//! little endian): `1u8 | seq u64 | ts i64 | prev_hash [32] | hash [32] |
+//! kind | order_id | client | account | symbol | payload`, each text field
+//! as `len u32 | UTF-8 bytes` (`len = u32::MAX` for an absent one); the
+//! payload is the event's JSON, stored as is (not re-escaped), so
+//! `strings journal.log` shows every event. `append` encodes the whole batch into one buffer, makes
 //! one `write` and (with [`FsyncPolicy::Always`]) one `fdatasync`: group
 //! commit. `open` scans the file: a frame cut short at the end of the
 //! file, or a bad CRC on the very last frame, is a torn write from a crash
@@ -143,7 +147,7 @@ fn scan(
         let rec = if crc32(&body) != crc {
             Err(bad("CRC mismatch".to_owned()))
         } else {
-            serde_json::from_slice::<Record>(&body).map_err(|e| bad(format!("undecodable: {e}")))
+            decode(&body).ok_or_else(|| bad("undecodable record".to_owned()))
         };
         match rec {
             Ok(r) => f(&r)?,
@@ -154,6 +158,87 @@ fn scan(
         off = end;
         expected_seq += 1;
     }
+}
+
+/// Append a record's body (see the module doc) to `buf`.
+fn encode(
+    buf: &mut Vec<u8>,
+    r: &Record,
+    prev: &[u8; 32],
+    hash: &[u8; 32],
+) -> Result<(), JournalError> {
+    buf.push(1);
+    buf.extend_from_slice(&r.seq.to_le_bytes());
+    buf.extend_from_slice(&r.ts.0.to_le_bytes());
+    buf.extend_from_slice(prev);
+    buf.extend_from_slice(hash);
+    for f in [
+        Some(r.kind.as_str()),
+        r.order_id.as_deref(),
+        r.client.as_deref(),
+        r.account.as_deref(),
+        r.symbol.as_deref(),
+        Some(r.payload.as_str()),
+    ] {
+        match f {
+            Some(s) => {
+                let len = u32::try_from(s.len())
+                    .ok()
+                    .filter(|l| *l != u32::MAX)
+                    .ok_or_else(|| JournalError::Encode("field longer than 4 GiB".to_owned()))?;
+                buf.extend_from_slice(&len.to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+            None => buf.extend_from_slice(&u32::MAX.to_le_bytes()),
+        }
+    }
+    Ok(())
+}
+
+/// Decode a body; `None` if it is not a well-formed version-1 record.
+fn decode(b: &[u8]) -> Option<Record> {
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let s = b.get(at..at.checked_add(n)?)?;
+        at += n;
+        Some(s)
+    };
+    if take(1)? != [1] {
+        return None;
+    }
+    let seq = u64::from_le_bytes(take(8)?.try_into().ok()?);
+    let ts = i64::from_le_bytes(take(8)?.try_into().ok()?);
+    let prev: [u8; 32] = take(32)?.try_into().ok()?;
+    let hash: [u8; 32] = take(32)?.try_into().ok()?;
+    let mut text = || -> Option<Option<String>> {
+        let len = u32::from_le_bytes(take(4)?.try_into().ok()?);
+        if len == u32::MAX {
+            return Some(None);
+        }
+        let s = std::str::from_utf8(take(len as usize)?).ok()?;
+        Some(Some(s.to_owned()))
+    };
+    let kind = text()??;
+    let order_id = text()?;
+    let client = text()?;
+    let account = text()?;
+    let symbol = text()?;
+    let payload = text()??;
+    if at != b.len() {
+        return None;
+    }
+    Some(Record {
+        seq,
+        ts: crate::types::Timestamp(ts),
+        kind,
+        order_id,
+        client,
+        account,
+        symbol,
+        payload,
+        prev_hash: super::hex32(&prev),
+        hash: super::hex32(&hash),
+    })
 }
 
 #[async_trait]
@@ -170,12 +255,12 @@ impl Journal for FileJournal {
         let mut head = self.head;
         for r in batch {
             seq += 1;
+            let prev = head;
             let (rec, h) = Record::seal(seq, &head, r);
             head = h;
             let start = self.buf.len();
             self.buf.extend_from_slice(&[0u8; 8]);
-            serde_json::to_writer(&mut self.buf, &rec)
-                .map_err(|e| JournalError::Encode(e.to_string()))?;
+            encode(&mut self.buf, &rec, &prev, &h)?;
             let body_len = (self.buf.len() - start - 8) as u32;
             let crc = crc32(&self.buf[start + 8..]);
             self.buf[start..start + 4].copy_from_slice(&body_len.to_le_bytes());
@@ -261,5 +346,37 @@ impl Journal for FileJournal {
 
     fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Timestamp;
+
+    #[test]
+    fn body_round_trips_and_rejects_garbage() {
+        let new = NewRecord {
+            ts: Timestamp(-5),
+            kind: "VenueFill".into(),
+            order_id: Some("O1".into()),
+            client: None,
+            account: Some("ACC1".into()),
+            symbol: Some("AAPL".into()),
+            payload: "{\"a\":\"b\\\"c\"}".into(),
+        };
+        let (rec, h) = Record::seal(7, &[9u8; 32], new);
+        let mut buf = Vec::new();
+        encode(&mut buf, &rec, &[9u8; 32], &h).unwrap();
+        assert_eq!(decode(&buf), Some(rec.clone()));
+        for cut in [0, 1, 20, buf.len() - 1] {
+            assert_eq!(decode(&buf[..cut]), None, "cut at {cut}");
+        }
+        let mut longer = buf.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer), None);
+        let mut v2 = buf;
+        v2[0] = 2;
+        assert_eq!(decode(&v2), None);
     }
 }

@@ -642,6 +642,45 @@ fn best_price_split_aggregates_child_fills() {
 }
 
 #[test]
+fn a_split_order_closes_when_its_last_child_fills_after_another_was_canceled() {
+    let mut c = new_core();
+    c.apply(&Event::new(
+        t(0),
+        EventKind::Operator(OperatorAction::SetDefaultVenue {
+            symbol: Symbol::from("AAPL"),
+            venue: None,
+        }),
+    ));
+    for (v, px) in [("V1", dec!(190.02)), ("V2", dec!(190.01))] {
+        c.apply(&Event::new(
+            t(0),
+            EventKind::VenueQuote(Quote {
+                venue: VenueId::from(v),
+                symbol: Symbol::from("AAPL"),
+                bid: None,
+                ask: Some((Px(px), Qty(100))),
+            }),
+        ));
+    }
+    step(&mut c, 1, new_order("A", 250, dec!(191)));
+    // V2 drops its child (150) unsolicited; V1's child is still working.
+    assert!(reports(&step(&mut c, 2, closed("V2", "O1.1", CloseKind::Canceled))).is_empty());
+    let out = step(&mut c, 3, fill("V1", "O1.2", "F1", 100, dec!(190.02)));
+    let r = reports(&out);
+    let last = r.last().unwrap();
+    assert_eq!(
+        (
+            last.exec_type,
+            last.ord_status,
+            last.cum_qty,
+            last.leaves_qty
+        ),
+        (ExecType::Canceled, OrdStatus::Canceled, Qty(100), Qty(0))
+    );
+    assert!(r.iter().any(|x| x.exec_type == ExecType::Trade));
+}
+
+#[test]
 fn replace_of_an_order_at_several_venues_cancels_and_reroutes() {
     let mut c = new_core();
     c.apply(&Event::new(

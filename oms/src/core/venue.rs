@@ -576,8 +576,26 @@ impl Cx<'_> {
         if p.status.is_terminal() {
             return;
         }
-        let Some(hint) = hint else {
-            return; // e.g. reopened by a bust: stays open until the client acts
+        // No reason given by this event: the children say why the order
+        // is over (one of several children was canceled or expired earlier
+        // and the last one has now filled). If every child filled, the
+        // order was reopened by a bust and stays open until the client acts.
+        let hint = match hint {
+            Some(h) => h,
+            None => {
+                let has = |s: OrdStatus| p.children.iter().any(|c| c.status == s);
+                if has(OrdStatus::Expired) {
+                    CloseHint::Venue(CloseKind::Expired, None)
+                } else if has(OrdStatus::DoneForDay) {
+                    CloseHint::Venue(CloseKind::DoneForDay, None)
+                } else if has(OrdStatus::Canceled) {
+                    CloseHint::Venue(CloseKind::Canceled, None)
+                } else if has(OrdStatus::Rejected) {
+                    CloseHint::Rejected(None)
+                } else {
+                    return;
+                }
+            }
         };
         let (ev, et, text) = match hint {
             CloseHint::Venue(CloseKind::Expired, t) => (OrderEvent::Expired, ExecType::Expired, t),

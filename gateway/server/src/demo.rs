@@ -23,6 +23,10 @@ pub struct DemoOptions {
     pub data_dir: PathBuf,
     pub certs: PathBuf,
     pub bench: bool,
+    /// fdatasync the journal on every batch (durable against power loss);
+    /// without it the journal is still written before every acknowledgement
+    /// (durable against a process crash or kill -9).
+    pub fsync: bool,
 }
 
 /// The demo's gateway configuration, pointing at venues on `venue_port`.
@@ -46,7 +50,11 @@ pub fn demo_config(o: &DemoOptions, venue_port: u16) -> GatewayConfig {
             data_dir: o.data_dir.clone(),
             postgres_url: None,
             postgres_schema_prefix: String::new(),
-            journal_fsync: JournalFsync::EveryBatch,
+            journal_fsync: if o.fsync {
+                JournalFsync::EveryBatch
+            } else {
+                JournalFsync::Never
+            },
         },
         listeners: vec![
             ListenerConfig {
@@ -143,13 +151,18 @@ pub fn banner(o: &DemoOptions, sim: &simfix::RunningVenues) -> String {
          \x20 drop copy        FIX.4.4 DROPCOPY -> GATEWAY on the same ports\n\
          \x20 venues           SIMX (AAPL NVDA SPY), SIMY (MSFT JPM), simulated on {}\n\
          \x20 instruments      AAPL ~190.00, MSFT ~420.00, ... (5% price bands)\n\
-         \x20 storage          {} (journal and FIX message stores)\n\
+         \x20 storage          {} (journal and FIX message stores; journal {})\n\
          \x20 limits           {}\n",
         o.port,
         o.tls_port,
         Path::new(&o.certs).join("ca.pem").display(),
         sim.local_addr,
         o.data_dir.display(),
+        if o.fsync {
+            "fdatasync per batch"
+        } else {
+            "written before every acknowledgement, no fsync"
+        },
         if o.bench {
             "bench (max qty 1,000,000, max notional 1,000,000,000)"
         } else {

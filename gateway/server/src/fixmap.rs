@@ -116,10 +116,9 @@ pub fn account(m: &Message, allowed: &[String]) -> Result<AccountId, Refusal> {
 
 /// A client message as an OMS event.
 pub fn client_event(session: &str, m: &Message, allowed: &[String]) -> Result<EventKind, Refusal> {
-    let session = session.to_owned();
     match m.msg_type() {
         b"D" => Ok(EventKind::ClientNew(NewOrder {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
             account: account(m, allowed)?,
             symbol: Symbol::new(req(m, 55, "Symbol")?),
@@ -130,19 +129,19 @@ pub fn client_event(session: &str, m: &Message, allowed: &[String]) -> Result<Ev
             tif: tif(m)?,
         })),
         b"F" => Ok(EventKind::ClientCancel(CancelRequest {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
             orig_cl_ord_id: ClOrdId::new(req(m, 41, "OrigClOrdID")?),
         })),
         b"G" => Ok(EventKind::ClientReplace(ReplaceRequest {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
             orig_cl_ord_id: ClOrdId::new(req(m, 41, "OrigClOrdID")?),
             qty: qty(m, 38)?,
             price: price(m)?,
         })),
         b"H" => Ok(EventKind::ClientStatus(StatusRequest {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
         })),
         _ => Err(refuse(35, "Unsupported Message Type")),
@@ -308,15 +307,14 @@ pub fn venue_new(o: &VenueNewOrder, now: Timestamp) -> MessageBuilder {
     m
 }
 
-/// `account`: the child's account as sent on its NewOrderSingle (the venue
-/// finds the order by session, account and ClOrdID).
-pub fn venue_cancel(o: &VenueCancel, account: Option<&str>, now: Timestamp) -> MessageBuilder {
+/// Cancels and replaces carry the child's Account (1) as its
+/// NewOrderSingle did: the venue finds orders by session, account and
+/// ClOrdID.
+pub fn venue_cancel(o: &VenueCancel, now: Timestamp) -> MessageBuilder {
     let mut m = MessageBuilder::new("F");
     m.field(11, o.cl_ord_id.as_str())
-        .field(41, o.orig_cl_ord_id.as_str());
-    if let Some(a) = account {
-        m.field(1, a);
-    }
+        .field(41, o.orig_cl_ord_id.as_str())
+        .field(1, o.account.as_str());
     if let Some(id) = &o.venue_order_id {
         m.field(37, id.as_str());
     }
@@ -327,13 +325,11 @@ pub fn venue_cancel(o: &VenueCancel, account: Option<&str>, now: Timestamp) -> M
     m
 }
 
-pub fn venue_replace(o: &VenueReplace, account: Option<&str>, now: Timestamp) -> MessageBuilder {
+pub fn venue_replace(o: &VenueReplace, now: Timestamp) -> MessageBuilder {
     let mut m = MessageBuilder::new("G");
     m.field(11, o.cl_ord_id.as_str())
-        .field(41, o.orig_cl_ord_id.as_str());
-    if let Some(a) = account {
-        m.field(1, a);
-    }
+        .field(41, o.orig_cl_ord_id.as_str())
+        .field(1, o.account.as_str());
     if let Some(id) = &o.venue_order_id {
         m.field(37, id.as_str());
     }

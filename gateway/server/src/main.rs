@@ -49,6 +49,9 @@ enum Cmd {
         data_dir: PathBuf,
         #[arg(long, default_value = "certs")]
         certs: PathBuf,
+        /// Journal fsync per batch: "always" (default) or "never".
+        #[arg(long, default_value = "always")]
+        journal_fsync: String,
     },
     /// Load client: N orders with W in flight; prints orders/s and latency.
     Bench {
@@ -166,13 +169,20 @@ fn main() -> anyhow::Result<()> {
             tls_port,
             data_dir,
             certs,
+            journal_fsync,
         } => {
+            let fsync = match journal_fsync.as_str() {
+                "always" => true,
+                "never" => false,
+                other => anyhow::bail!("--journal-fsync: {other:?} is not \"always\" or \"never\""),
+            };
             let o = gateway::demo::DemoOptions {
                 port,
                 tls_port,
                 data_dir,
                 certs,
                 bench,
+                fsync,
             };
             rt()?.block_on(async move {
                 let (gw, sim) = gateway::demo::start(&o).await?;

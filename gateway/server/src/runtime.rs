@@ -320,7 +320,7 @@ async fn run_core<J: Journal>(
         if !batch.is_empty() {
             let events = std::mem::take(&mut batch);
             match oms.handle(events).await {
-                Ok(outputs) => route(&routes, outputs, oms.core()),
+                Ok(outputs) => route(&routes, outputs),
                 Err(e) => {
                     // Nothing is acknowledged without its journal record:
                     // stop taking orders rather than lose one.
@@ -335,25 +335,17 @@ async fn run_core<J: Journal>(
     }
 }
 
-/// The account a child order was sent to its venue under (tag 1 of the
-/// venue NewOrderSingle): the venue keys orders by session and account, so
-/// cancels and replaces must carry it too.
-fn child_account<'c>(core: &'c oms::OmsCore, child: &oms::ClOrdId) -> Option<&'c str> {
-    let (oid, _) = core.state().child_ids.get(child)?;
-    core.order(oid).map(|p| p.account.as_str())
-}
-
-fn route(r: &Routes, outputs: Vec<Output>, core: &oms::OmsCore) {
+fn route(r: &Routes, outputs: Vec<Output>) {
     let now = now_ts();
     for o in outputs {
         match o {
             Output::ExecReport(er) => {
-                if let Some((h, b)) = r.clients.get(er.session.as_str()) {
+                if let Some((h, b)) = r.clients.get(&*er.session) {
                     h.send(fixmap::exec_report(&er, b));
                 }
             }
             Output::CancelReject(cr) => {
-                if let Some((h, _)) = r.clients.get(cr.session.as_str()) {
+                if let Some((h, _)) = r.clients.get(&*cr.session) {
                     h.send(fixmap::cancel_reject(&cr));
                 }
             }
@@ -364,14 +356,12 @@ fn route(r: &Routes, outputs: Vec<Output>, core: &oms::OmsCore) {
             }
             Output::VenueCancel(v) => {
                 if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    let account = child_account(core, &v.orig_cl_ord_id);
-                    h.send(fixmap::venue_cancel(&v, account, now));
+                    h.send(fixmap::venue_cancel(&v, now));
                 }
             }
             Output::VenueReplace(v) => {
                 if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    let account = child_account(core, &v.orig_cl_ord_id);
-                    h.send(fixmap::venue_replace(&v, account, now));
+                    h.send(fixmap::venue_replace(&v, now));
                 }
             }
             Output::DropCopy(er) => {

@@ -326,7 +326,8 @@ impl SessionTask {
                     .handle_disconnected(Utc::now(), "write failed", self.app.as_mut());
             }
         }
-        let _ = self.store.flush().await;
+        // No per-batch flush: the store's own fsync policy decides when
+        // data reaches the disk (flush() would fdatasync on every batch).
         self.status.send_replace(SessionStatus {
             connected: live.is_some(),
             logged_on: self.session.is_logged_on(),

@@ -360,6 +360,19 @@ fn check_books(c: &OmsCore, trade_reports: u32) {
             }
         }
         assert_eq!(p.notional, notional, "order {oid}: notional vs fills");
+        // Nothing is left open with nothing working, unless a bust
+        // reopened it (the client decides what to do then).
+        let idle = !p.status.is_terminal()
+            && p.pending.is_none()
+            && p.children.iter().all(|ch| ch.status.is_terminal());
+        if idle {
+            // Only a bust or correction of a fill of a completely filled
+            // order leaves it so: every child filled, the parent short.
+            assert!(
+                p.children.iter().all(|ch| ch.status == OrdStatus::Filled),
+                "order {oid} open with nothing working: {p:?}"
+            );
+        }
     }
     for m in st.fills.values() {
         fills += m.len() as u32;

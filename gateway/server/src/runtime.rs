@@ -340,12 +340,12 @@ fn route(r: &Routes, outputs: Vec<Output>) {
     for o in outputs {
         match o {
             Output::ExecReport(er) => {
-                if let Some((h, b)) = r.clients.get(&*er.session) {
+                if let Some((h, b)) = r.clients.get(er.session.as_str()) {
                     h.send(fixmap::exec_report(&er, b));
                 }
             }
             Output::CancelReject(cr) => {
-                if let Some((h, _)) = r.clients.get(&*cr.session) {
+                if let Some((h, _)) = r.clients.get(cr.session.as_str()) {
                     h.send(fixmap::cancel_reject(&cr));
                 }
             }

@@ -143,7 +143,7 @@ impl Application for LoadApp {
         let now = Instant::now();
         let Some(i) = msg
             .get_str(11)
-            .and_then(|c| c.strip_prefix('L'))
+            .and_then(|c| c.strip_prefix(self.prefix.as_str()))
             .and_then(|n| n.parse::<usize>().ok())
         else {
             return Ok(());

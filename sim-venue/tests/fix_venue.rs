@@ -308,3 +308,51 @@ async fn market_data_snapshot_then_updates_and_reject_for_unknown_symbol() {
     let rej = c.next_of("Y").await;
     assert_eq!((s(&rej, 262), s(&rej, 281)), ("MD2", "0"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_client_gets_every_order_acknowledged_and_closed() {
+    // A venue for the load client alone.
+    let mut vcfg = VenueConfig::new("SIMX");
+    vcfg.seed = 3;
+    let venue = Venue::new(
+        vcfg,
+        vec![Instrument::equity(
+            "AAPL",
+            Decimal::new(19000, 2),
+            Decimal::new(1, 2),
+        )],
+        fix::now_nanos(),
+    )
+    .unwrap();
+    let running = fix::serve(
+        FixServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            tls: None,
+            validate: true,
+        },
+        vec![venue],
+        Arc::new(MemoryStoreFactory),
+    )
+    .await
+    .unwrap();
+    let cfg = sim_venue::load::LoadConfig {
+        target: running.local_addr.to_string(),
+        begin_string: "FIX.4.4".into(),
+        sender_comp_id: "LOAD1".into(),
+        target_comp_id: "SIMX".into(),
+        account: Some("ACC1".into()),
+        orders: vec![("AAPL".into(), "199.00".into())],
+        side: "1".into(),
+        qty: 100,
+        tif: "3".into(),
+        count: 300,
+        window: 20,
+        tls: None,
+    };
+    let report = sim_venue::load::run(cfg, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.acked, report.closed), (300, 300, 300));
+    assert_eq!(report.inconsistent, 0);
+    assert!(report.filled_qty > 0, "marketable orders fill");
+}

@@ -12,8 +12,8 @@
 //! Two deliberate tolerances, for venue reports that cross on the wire:
 //! a fill may arrive before the venue's New ack (PendingNew -> fill), and
 //! a fill may arrive after a cancel or expiry was reported (the fill
-//! happened first at the venue); such late fills keep the terminal status
-//! unless they complete the order.
+//! happened first at the venue); such late fills, and corrections, keep
+//! the terminal status unless they complete the order.
 
 use std::fmt;
 
@@ -176,7 +176,13 @@ impl OrdStatus {
             // Late fills and corrections on orders already closed.
             (S::Canceled | S::Expired | S::DoneForDay, E::PartialFill) => self,
             (S::Canceled | S::Expired | S::DoneForDay, E::Fill) => S::Filled,
-            (S::Canceled | S::Expired | S::DoneForDay, E::Corrected { .. }) => self,
+            (S::Canceled | S::Expired | S::DoneForDay, E::Corrected { complete, .. }) => {
+                if complete {
+                    S::Filled
+                } else {
+                    self
+                }
+            }
 
             (state, event) => return Err(InvalidTransition { state, event }),
         };
@@ -342,7 +348,7 @@ mod tests {
                 S::Filled => Some(corr(cum_zero, complete)),
                 s if working.contains(&s) => Some(corr(cum_zero, complete)),
                 S::PendingCancel | S::PendingReplace => Some(if complete { S::Filled } else { s }),
-                s if closed.contains(&s) => Some(s),
+                s if closed.contains(&s) => Some(if complete { S::Filled } else { s }),
                 _ => None,
             },
         }

@@ -5,6 +5,22 @@
 
 use super::*;
 
+/// How a parent whose children are all done is over, if a child says:
+/// Expired, DoneForDay or Canceled (a rejected child counts as canceled);
+/// `None` if every child filled.
+fn closed_by_children(children: &[ChildOrder]) -> Option<OrdStatus> {
+    let has = |s: OrdStatus| children.iter().any(|c| c.status == s);
+    if has(OrdStatus::Expired) {
+        Some(OrdStatus::Expired)
+    } else if has(OrdStatus::DoneForDay) {
+        Some(OrdStatus::DoneForDay)
+    } else if has(OrdStatus::Canceled) || has(OrdStatus::Rejected) {
+        Some(OrdStatus::Canceled)
+    } else {
+        None
+    }
+}
+
 impl Cx<'_> {
     pub(super) fn child_of(
         &mut self,
@@ -393,12 +409,23 @@ impl Cx<'_> {
         c.cum = Qty((c.cum.0 + nq.0).saturating_sub(f.qty.0));
         p.cum = Qty((p.cum.0 + nq.0).saturating_sub(f.qty.0));
         p.notional += nq.dec() * npx.dec() - f.qty.dec() * f.px.dec();
+        let over = p.cum > p.qty;
         let ev = OrderEvent::Corrected {
             cum_zero: p.cum.is_zero(),
             complete: p.cum >= p.qty,
         };
         if let Ok(s) = p.status.transition(ev) {
             p.status = s;
+        }
+        // A bust reopens an order only if every child filled; one that a
+        // venue had closed (canceled, expired) stays closed that way.
+        if !p.status.is_terminal()
+            && p.pending.is_none()
+            && p.children.iter().all(|c| c.status.is_terminal())
+        {
+            if let Some(s) = closed_by_children(&p.children) {
+                p.status = s;
+            }
         }
         let (account, symbol, side) = (p.account.clone(), p.symbol.clone(), p.side);
         // Ledger and positions.
@@ -443,6 +470,15 @@ impl Cx<'_> {
         er.last_px = npx;
         er.last_mkt = Some(venue.clone());
         self.emit(er);
+        if over {
+            self.alert(
+                AlertKind::UnexpectedVenueReport,
+                format!(
+                    "order {} overfilled by correction {exec_id} from {venue}",
+                    f.order_id
+                ),
+            );
+        }
         self.alert(
             AlertKind::TradeCorrection,
             format!(

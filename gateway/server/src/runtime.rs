@@ -29,7 +29,7 @@ use oms::events::EventKind;
 use oms::{
     Event, Journal, JournaledOms, LimitsChecker, OmsConfig, Output, Qty, Symbol, Timestamp, VenueId,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -220,12 +220,17 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
     // Venue sessions.
     let mut venues = HashMap::new();
     let mut venue_handles = Vec::new();
+    let mut sent_to_venues = HashMap::new();
     for v in &cfg.venues {
         let mut scfg = SessionConfig::new(&v.begin_string, &me, &v.id, Role::Initiator);
         scfg.heartbeat_interval = Duration::from_secs(v.heartbeat_secs);
         let key = SessionKey::new(&v.begin_string, &me, &v.id);
         let mut store = stores.open(&key).await?;
         let seq = store.load(Utc::now()).await?;
+        sent_to_venues.insert(
+            v.id.clone(),
+            sent_cl_ord_ids(store.as_mut(), seq.next_sender_seq).await?,
+        );
         let session = Session::new(Arc::new(scfg), standard_validator(&v.begin_string), seq);
         let mut icfg = InitiatorConfig::new(v.hosts[0].clone());
         icfg.hosts = v.hosts.clone();
@@ -272,6 +277,7 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
             let schema = cfg.gateway.journal_schema();
             let journal = oms::PgJournal::connect(url, Some(&schema)).await?;
             let oms = JournaledOms::open(oms_cfg, checker, router, journal).await?;
+            route(&routes, unsent_venue_requests(oms.core(), &sent_to_venues));
             tokio::spawn(run_core(oms, core_rx, routes));
         }
         None => {
@@ -281,6 +287,7 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
             };
             let journal = oms::FileJournal::open(cfg.gateway.data_dir.join("journal"), policy)?;
             let oms = JournaledOms::open(oms_cfg, checker, router, journal).await?;
+            route(&routes, unsent_venue_requests(oms.core(), &sent_to_venues));
             tokio::spawn(run_core(oms, core_rx, routes));
         }
     }
@@ -290,6 +297,106 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
         venues: venue_handles,
         clients: client_handles,
     })
+}
+
+/// ClOrdIDs (11) of the orders, cancels and replaces a venue session has
+/// stored as sent. The session stores a message before it writes it, so
+/// the venue has these or gets them by resend after the next logon.
+async fn sent_cl_ord_ids(
+    store: &mut dyn fix_engine::store::MessageStore,
+    next_sender_seq: u64,
+) -> anyhow::Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    if next_sender_seq > 1 {
+        for (_, bytes) in store.get_sent(1, next_sender_seq - 1).await? {
+            if let Ok(m) = Message::parse(bytes.into()) {
+                if matches!(m.msg_type(), b"D" | b"F" | b"G") {
+                    if let Some(id) = m.get_str(11) {
+                        out.insert(id.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// After a restart: venue requests the recovered OMS state says were sent
+/// (the journal records the event before its outputs are routed) but that
+/// never reached the venue session's store, because the process died in
+/// between. Without sending them again those orders would stay PendingNew
+/// (or PendingCancel / PendingReplace) for ever.
+fn unsent_venue_requests(
+    core: &oms::OmsCore,
+    sent: &HashMap<String, HashSet<String>>,
+) -> Vec<Output> {
+    use oms::order::ChangeKind;
+    use oms::outputs::{VenueCancel, VenueNewOrder, VenueReplace};
+    let mut out = Vec::new();
+    for p in core.state().orders.values() {
+        for c in &p.children {
+            let Some(sent) = sent.get(c.venue.as_str()) else {
+                continue;
+            };
+            if c.status.is_terminal() {
+                continue;
+            }
+            if c.status == oms::OrdStatus::PendingNew
+                && c.venue_order_id.is_none()
+                && !sent.contains(c.cl_ord_id.as_str())
+            {
+                out.push(Output::VenueNew(VenueNewOrder {
+                    venue: c.venue.clone(),
+                    cl_ord_id: c.cl_ord_id.clone(),
+                    parent: p.order_id.clone(),
+                    account: p.account.clone(),
+                    symbol: p.symbol.clone(),
+                    side: p.side,
+                    qty: c.qty,
+                    ord_type: p.ord_type,
+                    price: c.price,
+                    tif: p.tif,
+                }));
+                continue;
+            }
+            match &c.pending {
+                Some((req, _)) if sent.contains(req.as_str()) => {}
+                Some((req, ChangeKind::Cancel)) => out.push(Output::VenueCancel(VenueCancel {
+                    venue: c.venue.clone(),
+                    cl_ord_id: req.clone(),
+                    orig_cl_ord_id: c.cl_ord_id.clone(),
+                    venue_order_id: c.venue_order_id.clone(),
+                    account: p.account.clone(),
+                    symbol: p.symbol.clone(),
+                    side: p.side,
+                    qty: c.qty,
+                })),
+                Some((req, ChangeKind::Replace { qty, price, .. })) => {
+                    out.push(Output::VenueReplace(VenueReplace {
+                        venue: c.venue.clone(),
+                        cl_ord_id: req.clone(),
+                        orig_cl_ord_id: c.cl_ord_id.clone(),
+                        venue_order_id: c.venue_order_id.clone(),
+                        account: p.account.clone(),
+                        symbol: p.symbol.clone(),
+                        side: p.side,
+                        qty: *qty,
+                        ord_type: p.ord_type,
+                        price: *price,
+                        tif: p.tif,
+                    }))
+                }
+                None => {}
+            }
+        }
+    }
+    if !out.is_empty() {
+        tracing::warn!(
+            count = out.len(),
+            "sending venue requests recovered from the journal that never reached a venue session"
+        );
+    }
+    out
 }
 
 struct Routes {

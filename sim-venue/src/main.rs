@@ -56,6 +56,10 @@ struct ServeArgs {
     /// in memory).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Scenario file: timed halts, bands, circuit breakers, shocks and
+    /// faults (see the scenario module for the format), from start-up.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
     /// Do not validate inbound messages against the dictionaries.
     #[arg(long)]
     no_validate: bool,
@@ -174,7 +178,13 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     };
     let mut vcfg = VenueConfig::new(&a.comp_id);
     vcfg.seed = a.seed;
-    let venue = Venue::new(vcfg, instruments, fix::now_nanos())?;
+    let mut venue = Venue::new(vcfg, instruments, fix::now_nanos())?;
+    if let Some(path) = &a.scenario {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        let actions = sim_venue::scenario::parse_scenario(&text, &file)?;
+        venue.load_scenario(actions, fix::now_nanos())?;
+    }
     let stores: Arc<dyn StoreFactory> = match &a.data_dir {
         Some(dir) => Arc::new(FileStoreFactory::new(dir.clone(), FsyncPolicy::Never)),
         None => Arc::new(MemoryStoreFactory),

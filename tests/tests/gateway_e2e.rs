@@ -644,6 +644,19 @@ async fn recovered_position(storage: &Storage, acc: &str, sym: &str) -> i64 {
 // answered, and no fill is lost or applied twice (the recovered position
 // equals what the venue's clearing says the gateway bought).
 async fn restart_after_kill(b: Backend) {
+    kill_restart(b, KillAt::FirstFill).await;
+}
+
+/// When the kill lands during the burst.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KillAt {
+    /// After the first burst order is done.
+    FirstFill,
+    /// After the first report of the burst: most of it is in flight.
+    FirstReport,
+}
+
+async fn kill_restart(b: Backend, at: KillAt) {
     let storage = Storage::new(b, "kill");
     let venues = start_venues().await;
     let port = free_port();
@@ -675,7 +688,7 @@ async fn restart_after_kill(b: Backend) {
         let m = c.next_of("8").await;
         let done = is_done(&m);
         seen_before.insert(s(&m, 11).to_owned(), m);
-        if done {
+        if done || at == KillAt::FirstReport {
             break;
         }
     }
@@ -779,3 +792,22 @@ on_both_backends!(
     restart_after_kill_files,
     restart_after_kill_postgres
 );
+
+// (9b) the same with the kill right after the first report of the burst.
+// KNOWN BUG, so ignored: venue execution reports that reached the killed
+// process's venue session (its target MsgSeqNum persisted) but whose
+// events were not yet journaled are lost: after the restart the venue does
+// not resend them (the sequence numbers agree), the orders stay PendingNew
+// although the venue filled them (its clearing has the trades). Fails about
+// one run in two on PostgreSQL. Run with `--ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known bug: venue reports received but not journaled before kill -9 are lost (no resend after restart)"]
+async fn restart_after_kill_mid_burst_files() {
+    kill_restart(Backend::Files, KillAt::FirstReport).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known bug: venue reports received but not journaled before kill -9 are lost (no resend after restart)"]
+async fn restart_after_kill_mid_burst_postgres() {
+    kill_restart(Backend::Postgres, KillAt::FirstReport).await;
+}

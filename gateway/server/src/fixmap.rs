@@ -116,10 +116,9 @@ pub fn account(m: &Message, allowed: &[String]) -> Result<AccountId, Refusal> {
 
 /// A client message as an OMS event.
 pub fn client_event(session: &str, m: &Message, allowed: &[String]) -> Result<EventKind, Refusal> {
-    let session = session.to_owned();
     match m.msg_type() {
         b"D" => Ok(EventKind::ClientNew(NewOrder {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
             account: account(m, allowed)?,
             symbol: Symbol::new(req(m, 55, "Symbol")?),
@@ -130,19 +129,19 @@ pub fn client_event(session: &str, m: &Message, allowed: &[String]) -> Result<Ev
             tif: tif(m)?,
         })),
         b"F" => Ok(EventKind::ClientCancel(CancelRequest {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
             orig_cl_ord_id: ClOrdId::new(req(m, 41, "OrigClOrdID")?),
         })),
         b"G" => Ok(EventKind::ClientReplace(ReplaceRequest {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
             orig_cl_ord_id: ClOrdId::new(req(m, 41, "OrigClOrdID")?),
             qty: qty(m, 38)?,
             price: price(m)?,
         })),
         b"H" => Ok(EventKind::ClientStatus(StatusRequest {
-            session,
+            session: session.into(),
             cl_ord_id: ClOrdId::new(req(m, 11, "ClOrdID")?),
         })),
         _ => Err(refuse(35, "Unsupported Message Type")),

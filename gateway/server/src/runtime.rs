@@ -447,12 +447,12 @@ fn route(r: &Routes, outputs: Vec<Output>) {
     for o in outputs {
         match o {
             Output::ExecReport(er) => {
-                if let Some((h, b)) = r.clients.get(er.session.as_str()) {
+                if let Some((h, b)) = r.clients.get(&*er.session) {
                     h.send(fixmap::exec_report(&er, b));
                 }
             }
             Output::CancelReject(cr) => {
-                if let Some((h, _)) = r.clients.get(cr.session.as_str()) {
+                if let Some((h, _)) = r.clients.get(&*cr.session) {
                     h.send(fixmap::cancel_reject(&cr));
                 }
             }

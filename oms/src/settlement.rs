@@ -23,34 +23,16 @@ use serde::{Deserialize, Serialize};
 use crate::events::ClearingRecord;
 use crate::types::{AccountId, ExecId, OrderId, Px, Qty, Side, Symbol, Timestamp, VenueId};
 
-/// NYSE full-day holidays, 2026 and 2027.
-pub const NYSE_HOLIDAYS: [(i32, u32, u32); 20] = [
-    (2026, 1, 1),
-    (2026, 1, 19),
-    (2026, 2, 16),
-    (2026, 4, 3),
-    (2026, 5, 25),
-    (2026, 6, 19),
-    (2026, 7, 3),
-    (2026, 9, 7),
-    (2026, 11, 26),
-    (2026, 12, 25),
-    (2027, 1, 1),
-    (2027, 1, 18),
-    (2027, 2, 15),
-    (2027, 3, 26),
-    (2027, 5, 31),
-    (2027, 6, 18),
-    (2027, 7, 5),
-    (2027, 9, 6),
-    (2027, 11, 25),
-    (2027, 12, 24),
-];
-
-/// A weekday that is not an NYSE holiday.
+/// A weekday that is not an NYSE holiday. The holiday list is the risk
+/// crate's exchange calendar (one list for the whole broker); years that
+/// calendar does not cover count weekends only.
 pub fn is_business_day(d: NaiveDate) -> bool {
-    !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
-        && !NYSE_HOLIDAYS.contains(&(d.year(), d.month(), d.day()))
+    use risk::calendar::{day_kind, DayKind};
+    match day_kind(d) {
+        DayKind::Full | DayKind::EarlyClose => true,
+        DayKind::Weekend | DayKind::Holiday => false,
+        DayKind::Unknown => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
+    }
 }
 
 /// The settlement date of a trade made on `trade_date`: T+1 business day.

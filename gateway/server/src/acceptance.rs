@@ -6,8 +6,8 @@
 
 use fix_engine::codec::{Message, MessageBuilder};
 use fix_engine::session::{
-    is_header_tag, AppContext, AppReject, Application, MessageValidator, Role, SessionConfig,
-    SessionEvent,
+    copy_unstamped_fields, AppContext, AppReject, Application, MessageValidator, Role,
+    SessionConfig, SessionEvent,
 };
 use fix_engine::store::MemoryStoreFactory;
 use fix_engine::transport::{Acceptor, AcceptorConfig, SessionSpec};
@@ -53,16 +53,7 @@ impl Application for EchoApp {
 /// fresh send must not carry).
 pub fn echo_of(msg: &Message) -> MessageBuilder {
     let mut m = MessageBuilder::new(msg.msg_type_str());
-    for f in msg.fields() {
-        if matches!(f.tag, 8 | 9 | 35 | 34 | 49 | 56 | 52 | 43 | 122 | 10) {
-            continue;
-        }
-        if is_header_tag(f.tag) {
-            m.header_field(f.tag as u32, msg.value(f));
-        } else {
-            m.field(f.tag as u32, msg.value(f));
-        }
-    }
+    copy_unstamped_fields(msg, &mut m);
     m
 }
 

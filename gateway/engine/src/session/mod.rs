@@ -1128,57 +1128,41 @@ impl Session {
         if let Some(t) = orig.get(SENDING_TIME) {
             m.header_field(ORIG_SENDING_TIME, t);
         }
-        let mut in_header = true;
-        for f in orig.fields() {
-            let tag = f.tag;
-            if matches!(tag, 8 | 9 | 35 | 34 | 49 | 56 | 52 | 43 | 122 | 10) {
-                continue;
-            }
-            if in_header && !is_header_tag(tag) {
-                in_header = false;
-            }
-            let v = orig.value(f);
-            if in_header {
-                m.header_field(tag as u32, v);
-            } else {
-                m.field(tag as u32, v);
-            }
-        }
-        let bytes = self.encode(seq, &m, now);
+        copy_unstamped_fields(orig, &mut m);
         self.last_sent = now;
-        self.actions.push_back(Action::Send {
-            seq,
-            bytes,
-            persist: false,
-            resend: true,
-        });
+        self.push_send(now, seq, &m, false, true);
     }
 
     fn send_admin(&mut self, now: DateTime<Utc>, m: &MessageBuilder) {
         let seq = self.next_sender;
         self.next_sender += 1;
-        let bytes = self.encode(seq, m, now);
         self.last_sent = now;
-        self.actions.push_back(Action::Send {
-            seq,
-            bytes,
-            persist: false,
-            resend: false,
-        });
+        self.push_send(now, seq, m, false, false);
     }
 
     fn send_app_now(&mut self, now: DateTime<Utc>, m: &MessageBuilder) {
         let seq = self.next_sender;
         self.next_sender += 1;
-        let bytes = self.encode(seq, m, now);
         if self.phase == Phase::Active {
             self.last_sent = now;
         }
+        self.push_send(now, seq, m, true, false);
+    }
+
+    fn push_send(
+        &mut self,
+        now: DateTime<Utc>,
+        seq: u64,
+        m: &MessageBuilder,
+        persist: bool,
+        resend: bool,
+    ) {
+        let bytes = self.encode(seq, m, now);
         self.actions.push_back(Action::Send {
             seq,
             bytes,
-            persist: true,
-            resend: false,
+            persist,
+            resend,
         });
     }
 
@@ -1197,6 +1181,23 @@ impl Session {
             m.body_bytes(),
         );
         Bytes::from(out)
+    }
+}
+
+/// Copies every field of `msg` into `m` except the ones the session stamps
+/// on each send (8, 9, 35, 34, 49, 56, 52, 10) and PossDupFlag and
+/// OrigSendingTime; header tags go to the header. Used to resend a stored
+/// message and by applications that echo or forward a message.
+pub fn copy_unstamped_fields(msg: &Message, m: &mut MessageBuilder) {
+    for f in msg.fields() {
+        if matches!(f.tag, 8 | 9 | 35 | 34 | 49 | 56 | 52 | 43 | 122 | 10) {
+            continue;
+        }
+        if is_header_tag(f.tag) {
+            m.header_field(f.tag as u32, msg.value(f));
+        } else {
+            m.field(f.tag as u32, msg.value(f));
+        }
     }
 }
 

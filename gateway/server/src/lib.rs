@@ -3,6 +3,7 @@
 
 pub mod acceptance;
 pub mod certs;
+pub mod checks;
 pub mod config;
 pub mod demo;
 pub mod fixmap;

@@ -26,9 +26,7 @@ use fix_engine::transport::{
     SessionSpec,
 };
 use oms::events::EventKind;
-use oms::{
-    Event, Journal, JournaledOms, LimitsChecker, OmsConfig, Output, Qty, Symbol, Timestamp, VenueId,
-};
+use oms::{Event, Journal, JournaledOms, OmsConfig, Output, Symbol, Timestamp, VenueId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -262,10 +260,7 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
             .collect::<BTreeMap<_, _>>(),
         drop_copy: !drop_copies.is_empty(),
     };
-    let checker = Box::new(LimitsChecker {
-        max_qty: Qty(cfg.limits.max_order_qty),
-        max_notional: cfg.limits.max_order_notional,
-    });
+    let checker = crate::checks::build_checker(&cfg)?;
     let router = Box::new(oms::DefaultRouter);
     let routes = Routes {
         clients,

@@ -24,13 +24,43 @@ pub struct Event {
     pub ts: Timestamp,
     /// What happened.
     pub kind: EventKind,
+    /// The inbound FIX message it came from, if any. Journaled with the
+    /// event, so after a crash the gateway knows the last message of each
+    /// session whose effects are durable, and has the counterparty resend
+    /// everything after it (see [`crate::OmsState::inbound`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Inbound>,
 }
 
 impl Event {
     /// Build an event.
     pub fn new(ts: Timestamp, kind: EventKind) -> Event {
-        Event { ts, kind }
+        Event {
+            ts,
+            kind,
+            source: None,
+        }
     }
+
+    /// The same event, marked as coming from an inbound FIX message.
+    pub fn from_inbound(mut self, source: Inbound) -> Event {
+        self.source = Some(source);
+        self
+    }
+}
+
+/// Where an inbound FIX message sits in its session: the session, the
+/// start of its current sequence (sequence numbers restart at 1 on a
+/// reset, so a MsgSeqNum alone is ambiguous) and its MsgSeqNum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// The FIX session, as `BeginString:Sender->Target` from our side.
+    pub session: std::sync::Arc<str>,
+    /// The current sequence's start (its store creation time), UTC
+    /// microseconds.
+    pub epoch_us: i64,
+    /// MsgSeqNum of the message.
+    pub seq: u64,
 }
 
 /// Every kind of input.

@@ -33,6 +33,19 @@ impl OmsCore {
         router: Box<dyn Router + Send>,
         journal: &J,
     ) -> Result<OmsCore, JournalError> {
+        Self::recover_replaying(config, checker, router, journal, &mut |_, _| {}).await
+    }
+
+    /// [`OmsCore::recover`], giving every output the replay reproduces to
+    /// `on_output` with the event that produced it, in order: what a crash may have kept from reaching a
+    /// FIX session can be found among them and sent again.
+    pub async fn recover_replaying<J: Journal + ?Sized>(
+        config: OmsConfig,
+        checker: Box<dyn PreTradeCheck + Send>,
+        router: Box<dyn Router + Send>,
+        journal: &J,
+        on_output: &mut (dyn FnMut(&Event, &Output) + Send),
+    ) -> Result<OmsCore, JournalError> {
         // One pass: check each record's link and hash, then apply it.
         let mut core = OmsCore::new(config, checker, router);
         let mut chk = ChainCheck::default();
@@ -43,6 +56,9 @@ impl OmsCore {
                 let ev = rec.event()?;
                 out.clear();
                 core.apply_into(&ev, &mut out);
+                for o in &out {
+                    on_output(&ev, o);
+                }
                 Ok(())
             })
             .await?;
@@ -76,7 +92,19 @@ impl<J: Journal> JournaledOms<J> {
         router: Box<dyn Router + Send>,
         journal: J,
     ) -> Result<JournaledOms<J>, JournalError> {
-        let core = OmsCore::recover(config, checker, router, &journal).await?;
+        Self::open_replaying(config, checker, router, journal, &mut |_, _| {}).await
+    }
+
+    /// [`JournaledOms::open`], giving every replayed output to
+    /// `on_output` (see [`OmsCore::recover_replaying`]).
+    pub async fn open_replaying(
+        config: OmsConfig,
+        checker: Box<dyn PreTradeCheck + Send>,
+        router: Box<dyn Router + Send>,
+        journal: J,
+        on_output: &mut (dyn FnMut(&Event, &Output) + Send),
+    ) -> Result<JournaledOms<J>, JournalError> {
+        let core = OmsCore::recover_replaying(config, checker, router, &journal, on_output).await?;
         Ok(JournaledOms {
             core,
             journal,

@@ -86,7 +86,7 @@ impl Side {
                         .collect();
                     self.s.handle_stored_messages(now, msgs, &mut self.app);
                 }
-                Action::ResetStore => self.store.clear(),
+                Action::ResetStore { .. } => self.store.clear(),
                 Action::Disconnect { reason } => {
                     self.disconnects.push(reason);
                     closed = true;

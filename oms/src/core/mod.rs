@@ -83,6 +83,12 @@ use crate::types::{
 /// randomness reaches the core.
 pub type Map<K, V> = IndexMap<K, V, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
 
+/// The number in an ExecID the core issued (`E{n}`, increasing by one
+/// per client report), or `None` for any other ExecID.
+pub fn core_exec_number(exec_id: &str) -> Option<u64> {
+    exec_id.strip_prefix('E')?.parse().ok()
+}
+
 /// Static configuration of the core.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OmsConfig {
@@ -155,6 +161,21 @@ pub struct OmsState {
     pub next_exec: u64,
     /// Events applied.
     pub applied: u64,
+    /// Per FIX session (`BeginString:Sender->Target`), the last inbound
+    /// message (sequence start, MsgSeqNum) that produced a journaled
+    /// event: everything up to it is durable, anything after it was lost
+    /// if the process died, and must be resent by the counterparty.
+    pub inbound: BTreeMap<std::sync::Arc<str>, InboundSeq>,
+}
+
+/// The last journaled inbound message of a FIX session (ordered by
+/// sequence start, then MsgSeqNum).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct InboundSeq {
+    /// Start of the session's current sequence, UTC microseconds.
+    pub epoch_us: i64,
+    /// Its MsgSeqNum.
+    pub seq: u64,
 }
 
 impl OmsState {
@@ -346,6 +367,20 @@ impl OmsCore {
     /// Apply one event, appending what to send to `out`.
     pub fn apply_into(&mut self, ev: &Event, out: &mut Vec<Output>) {
         self.state.applied += 1;
+        if let Some(src) = &ev.source {
+            let seen = InboundSeq {
+                epoch_us: src.epoch_us,
+                seq: src.seq,
+            };
+            match self.state.inbound.get_mut(&*src.session) {
+                // A newer sequence replaces an older one; within one, the
+                // highest MsgSeqNum wins.
+                Some(e) => *e = (*e).max(seen),
+                None => {
+                    self.state.inbound.insert(src.session.clone(), seen);
+                }
+            }
+        }
         let now = ev.ts;
         let mut cx = Cx {
             st: &mut self.state,

@@ -370,3 +370,31 @@ pub trait Journal: Send {
     /// The last sequence number (0 when empty).
     fn last_seq(&self) -> u64;
 }
+
+/// A journal chosen at run time (files or PostgreSQL) behind one type.
+#[async_trait]
+impl Journal for Box<dyn Journal + Sync> {
+    async fn append(&mut self, batch: Vec<NewRecord>) -> Result<u64, JournalError> {
+        (**self).append(batch).await
+    }
+
+    async fn read_from(&self, from: u64) -> Result<Vec<Record>, JournalError> {
+        (**self).read_from(from).await
+    }
+
+    async fn scan_from(&self, from: u64, f: &mut Visitor<'_>) -> Result<(), JournalError> {
+        (**self).scan_from(from, f).await
+    }
+
+    async fn query(&self, q: &Query) -> Result<Vec<Record>, JournalError> {
+        (**self).query(q).await
+    }
+
+    async fn verify(&self) -> Result<u64, JournalError> {
+        (**self).verify().await
+    }
+
+    fn last_seq(&self) -> u64 {
+        (**self).last_seq()
+    }
+}

@@ -6,6 +6,7 @@
 
 use crate::codec::{Message, MessageBuilder};
 use crate::store::SessionKey;
+use chrono::{DateTime, Utc};
 
 /// Why an application refuses an inbound message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +68,7 @@ pub enum SessionEvent {
 pub struct AppContext<'a> {
     pub(crate) outbox: &'a mut Vec<MessageBuilder>,
     pub(crate) key: &'a SessionKey,
+    pub(crate) seq_epoch: DateTime<Utc>,
 }
 
 impl AppContext<'_> {
@@ -76,6 +78,16 @@ impl AppContext<'_> {
 
     pub fn session(&self) -> &SessionKey {
         self.key
+    }
+
+    /// When the current sequence of this session began (the store's
+    /// creation time, reset with the sequence numbers). A MsgSeqNum names
+    /// one message only together with this: an application that records
+    /// the MsgSeqNums it has processed durably records both, and after a
+    /// restart can tell the store how far it really got (see
+    /// [`crate::store::MessageStore::set_next_target_seq`]).
+    pub fn seq_epoch(&self) -> DateTime<Utc> {
+        self.seq_epoch
     }
 }
 

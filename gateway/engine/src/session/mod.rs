@@ -92,8 +92,12 @@ pub enum Action {
         begin: u64,
         end: u64,
     },
-    /// Both sequence numbers went back to 1: reset the store.
-    ResetStore,
+    /// Both sequence numbers went back to 1: reset the store, recording
+    /// `creation_time` as the start of the new sequence (the same instant
+    /// the session reports as [`AppContext::seq_epoch`]).
+    ResetStore {
+        creation_time: DateTime<Utc>,
+    },
     /// Persist the next expected inbound sequence number.
     PersistTargetSeq(u64),
     /// Close the connection (after writing what was queued before).
@@ -281,9 +285,8 @@ impl Session {
                 .is_some_and(|s| s.is_new_session(self.creation_time, now));
             let reset = self.cfg.reset_on_logon || new_window;
             if new_window {
-                self.creation_time = now;
-            }
-            if reset {
+                self.reset_seqs_at(now);
+            } else if reset {
                 self.reset_seqs();
             }
             self.send_logon(now, reset, self.next_target);
@@ -573,6 +576,7 @@ impl Session {
                     let mut ctx = AppContext {
                         outbox: &mut self.outbox,
                         key: &self.key,
+                        seq_epoch: self.creation_time,
                     };
                     app.on_message(&mut ctx, &msg)
                 };
@@ -828,8 +832,7 @@ impl Session {
         if let Some(sched) = &cfg.schedule {
             if first_logon && sched.is_new_session(self.creation_time, now) {
                 // A new schedule window: a new FIX session, from 1.
-                self.reset_seqs();
-                self.creation_time = now;
+                self.reset_seqs_at(now);
                 self.next_target = 1;
                 reset = true;
             }
@@ -978,6 +981,7 @@ impl Session {
             let mut ctx = AppContext {
                 outbox: &mut self.outbox,
                 key: &self.key,
+                seq_epoch: self.creation_time,
             };
             app.on_event(&mut ctx, &event);
         }
@@ -995,12 +999,19 @@ impl Session {
     }
 
     fn reset_seqs(&mut self) {
-        self.creation_time = self.last_received.max(self.connected_at);
+        self.reset_seqs_at(self.last_received.max(self.connected_at));
+    }
+
+    /// Both sequences back to 1, the new one starting at `at`.
+    fn reset_seqs_at(&mut self, at: DateTime<Utc>) {
+        self.creation_time = at;
         self.next_sender = 1;
         self.next_target = 1;
         self.resend_range = None;
         self.queue.clear();
-        self.actions.push_back(Action::ResetStore);
+        self.actions.push_back(Action::ResetStore {
+            creation_time: self.creation_time,
+        });
     }
 
     fn disconnect(&mut self, app: &mut dyn Application, reason: &str) {

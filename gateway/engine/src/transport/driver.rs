@@ -294,8 +294,8 @@ impl SessionTask {
                     self.session
                         .handle_stored_messages(Utc::now(), msgs, self.app.as_mut());
                 }
-                Action::ResetStore => {
-                    if let Err(e) = self.store.reset(Utc::now()).await {
+                Action::ResetStore { creation_time } => {
+                    if let Err(e) = self.store.reset(creation_time).await {
                         tracing::error!(session = %self.session.key(), error = %e, "store reset failed");
                     }
                 }

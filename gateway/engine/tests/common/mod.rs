@@ -412,7 +412,7 @@ impl Harness {
                         self.pending_load = Some((begin, end));
                     }
                 }
-                Action::ResetStore => {
+                Action::ResetStore { .. } => {
                     self.store.clear();
                     self.stored_next_sender = 1;
                     self.stored_next_target = 1;

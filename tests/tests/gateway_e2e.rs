@@ -793,21 +793,18 @@ on_both_backends!(
     restart_after_kill_postgres
 );
 
-// (9b) the same with the kill right after the first report of the burst.
-// KNOWN BUG, so ignored: venue execution reports that reached the killed
-// process's venue session (its target MsgSeqNum persisted) but whose
-// events were not yet journaled are lost: after the restart the venue does
-// not resend them (the sequence numbers agree), the orders stay PendingNew
-// although the venue filled them (its clearing has the trades). Fails about
-// one run in two on PostgreSQL. Run with `--ignored`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: venue reports received but not journaled before kill -9 are lost (no resend after restart)"]
-async fn restart_after_kill_mid_burst_files() {
-    kill_restart(Backend::Files, KillAt::FirstReport).await;
-}
+// (9b) the same with the kill right after the first report of the burst:
+// most of it is in flight, so venue reports reach the killed process's
+// venue session (which counts them received) without their events being
+// journaled, and client reports are journaled without reaching the client
+// session. The restart has the venue resend the first (the journal says
+// which inbound messages are durable) and sends the second from a replay.
+on_both_backends!(
+    restart_after_kill_mid_burst,
+    restart_after_kill_mid_burst_files,
+    restart_after_kill_mid_burst_postgres
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: venue reports received but not journaled before kill -9 are lost (no resend after restart)"]
-async fn restart_after_kill_mid_burst_postgres() {
-    kill_restart(Backend::Postgres, KillAt::FirstReport).await;
+async fn restart_after_kill_mid_burst(b: Backend) {
+    kill_restart(b, KillAt::FirstReport).await;
 }

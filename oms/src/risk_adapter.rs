@@ -13,10 +13,28 @@
 //! Replaces: the engine checks new orders; a replace is presented as the
 //! old open order closed and the new terms (the remaining quantity, under
 //! the replace's ClOrdID) checked as an order; if refused, the old order
-//! is re-opened as it was. This counts a replace against order-rate and
-//! daily-notional limits like a new order (conservative). If the venue
-//! then refuses the replace, the engine keeps the new terms open until
-//! the order is done (conservative as well).
+//! is re-opened with the leaves it had (the adapter follows each order's
+//! leaves through fills and amendments). This counts a replace against
+//! order-rate and daily-notional limits like a new order (conservative).
+//! If the venue then refuses the replace, the engine keeps the new terms
+//! open until the order is done (conservative as well).
+//!
+//! Fills: every fill the OMS books reaches the engine (positions, cash,
+//! P&L), also one for an order the engine no longer has open (a late
+//! fill after the order was done). A fill is not a price input: marks,
+//! collars' reference prices and LULD come from `on_price` (the OMS's
+//! `MarketPrice` events) only. Trade busts and corrections do not reach
+//! the engine (the seam has no call for them).
+//!
+//! Time: every engine call gets the event's timestamp, never a clock, so
+//! replaying the journal reaches the same decisions (market hours, order
+//! rate, day boundaries).
+//!
+//! Standing waivers ([`RiskAdapter::waive_rule`]): a rule waived
+//! firm-wide from start-up configuration, such as market hours for a demo
+//! that runs at night; granted as an engine override (so the engine
+//! records who and why), its uses are counted instead of alerted one by
+//! one.
 //!
 //! Short sales: the OMS's order carries no locate yet; the engine's
 //! locates (`RiskEngine::add_locate`) are reached through
@@ -30,8 +48,13 @@ use crate::types::{AccountId, ClOrdId, OrdType, Px, Qty, Side, Symbol, TimeInFor
 /// A [`PreTradeCheck`] backed by the risk engine.
 pub struct RiskAdapter {
     engine: risk::RiskEngine,
-    /// (account, first ClOrdID) -> the request the engine has open.
+    /// (account, first ClOrdID) -> the request the engine has open, its
+    /// quantity kept at the order's leaves.
     open: BTreeMap<(AccountId, ClOrdId), risk::OrderRequest>,
+    /// Override ids of the standing waivers.
+    standing: Vec<u64>,
+    /// Orders let through by a standing waiver.
+    waived: u64,
 }
 
 impl std::fmt::Debug for RiskAdapter {
@@ -72,7 +95,32 @@ impl RiskAdapter {
         RiskAdapter {
             engine,
             open: BTreeMap::new(),
+            standing: Vec::new(),
+            waived: 0,
         }
+    }
+
+    /// Waive `rule` firm-wide from now on: an engine override with no
+    /// expiry, granted by `op` (who needs the override permission in the
+    /// engine's configuration). Its grant is an engine event (alerted
+    /// once); each use is counted ([`RiskAdapter::waived`]) rather than
+    /// alerted. Grant it before the journal is replayed, from
+    /// configuration, so that a replay decides as the live run did.
+    pub fn waive_rule(
+        &mut self,
+        rule: risk::Rule,
+        op: risk::Operator,
+    ) -> Result<u64, risk::RiskError> {
+        let id =
+            self.engine
+                .override_rule(rule, risk::Scope::Firm, None, risk::Nanos(i64::MAX), op)?;
+        self.standing.push(id);
+        Ok(id)
+    }
+
+    /// How many orders a standing waiver let through.
+    pub fn waived(&self) -> u64 {
+        self.waived
     }
 
     /// The engine (views: P&L, VaR, trading states).
@@ -151,6 +199,7 @@ impl PreTradeCheck for RiskAdapter {
             Some((_, first)) => (req.account.clone(), first.clone()),
             None => (req.account.clone(), req.cl_ord_id.clone()),
         };
+        // The old order as it stands (quantity = its leaves).
         let old = if req.replaces.is_some() {
             self.open.get(&key).copied()
         } else {
@@ -169,7 +218,7 @@ impl PreTradeCheck for RiskAdapter {
                     .insert(key, risk::OrderRequest { qty: qty(*q), ..r });
             }
             Decision::Reject(_) => {
-                if let Some(o) = old {
+                if let Some(o) = old.filter(|o| o.qty.0 > 0) {
                     let _ = self.engine.on_open_order_change(
                         nanos(now),
                         &risk::OpenOrderChange::Opened { order: o },
@@ -181,19 +230,38 @@ impl PreTradeCheck for RiskAdapter {
     }
 
     fn on_fill(&mut self, now: Timestamp, fill: &FillNotice) {
-        let Some(r) = self
-            .open
-            .get(&(fill.account.clone(), fill.cl_ord_id.clone()))
-        else {
-            return;
-        };
-        let f = risk::Fill {
-            cl_ord_id: r.cl_ord_id,
-            account: r.account,
-            symbol: r.symbol,
-            side: r.side,
-            qty: qty(fill.qty),
-            price: fill.px.dec(),
+        let key = (fill.account.clone(), fill.cl_ord_id.clone());
+        let f = match self.open.get_mut(&key) {
+            Some(r) => {
+                r.qty = risk::Qty(r.qty.0.saturating_sub(qty(fill.qty).0).max(0));
+                risk::Fill {
+                    cl_ord_id: r.cl_ord_id,
+                    account: r.account,
+                    symbol: r.symbol,
+                    side: r.side,
+                    qty: qty(fill.qty),
+                    price: fill.px.dec(),
+                }
+            }
+            None => {
+                // Not open in the engine (done before this fill came in):
+                // the position changes all the same.
+                let (Ok(cl_ord_id), Ok(account), Ok(symbol)) = (
+                    risk::ClOrdId::new(fill.cl_ord_id.as_str()),
+                    risk::AccountId::new(fill.account.as_str()),
+                    risk::Symbol::new(fill.symbol.as_str()),
+                ) else {
+                    return;
+                };
+                risk::Fill {
+                    cl_ord_id,
+                    account,
+                    symbol,
+                    side: side(fill.side),
+                    qty: qty(fill.qty),
+                    price: fill.px.dec(),
+                }
+            }
         };
         let _ = self.engine.on_fill(nanos(now), &f);
     }
@@ -212,7 +280,9 @@ impl PreTradeCheck for RiskAdapter {
         leaves: Qty,
         price: Option<Px>,
     ) {
-        if let Some(r) = self.open.get(&(account.clone(), first.clone())) {
+        if let Some(r) = self.open.get_mut(&(account.clone(), first.clone())) {
+            r.qty = qty(leaves);
+            r.price = price.map(|p| p.dec()).or(r.price);
             let _ = self.engine.on_open_order_change(
                 nanos(now),
                 &risk::OpenOrderChange::Amended {
@@ -234,6 +304,147 @@ impl PreTradeCheck for RiskAdapter {
     }
 
     fn poll_alert(&mut self) -> Option<String> {
-        self.engine.poll_event().map(|e| e.to_string())
+        loop {
+            let e = self.engine.poll_event()?;
+            if let risk::RiskEvent::OverrideUsed { id, .. } = &e {
+                if self.standing.contains(id) {
+                    self.waived += 1;
+                    continue;
+                }
+            }
+            return Some(e.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::portfolio::Portfolio;
+    use crate::types::{OrderId, VenueId};
+    use rust_decimal_macros::dec;
+
+    const CFG: &str = r#"
+[desks.EQ]
+
+[accounts.ACC1]
+desk = "EQ"
+cash = "1000000"
+pdt_regime = "exempt"
+[accounts.ACC1.limits]
+position_limits = { AAPL = 500 }
+
+[[instruments]]
+symbol = "AAPL"
+sector = "Technology"
+tier = "1"
+tick = "0.01"
+
+[operators]
+ops = ["override"]
+"#;
+
+    fn adapter() -> RiskAdapter {
+        let cfg = risk::RiskConfig::from_toml("risk.toml", CFG).unwrap();
+        RiskAdapter::new(risk::RiskEngine::new(cfg, risk::Nanos(0)).unwrap())
+    }
+
+    /// 2026-03-04 15:00 UTC (10:00 in New York, a Wednesday) + `ms`.
+    fn t(ms: i64) -> Timestamp {
+        Timestamp(Timestamp::from_utc(2026, 3, 4, 15, 0, 0).0 + ms * 1_000_000)
+    }
+
+    fn req(cl: &str, qty: u64) -> OrderRequest {
+        OrderRequest {
+            cl_ord_id: ClOrdId::from(cl),
+            replaces: None,
+            account: AccountId::from("ACC1"),
+            symbol: Symbol::from("AAPL"),
+            side: Side::Buy,
+            qty: Qty(qty),
+            cum_qty: Qty::ZERO,
+            ord_type: OrdType::Limit,
+            price: Some(Px(dec!(190))),
+            tif: TimeInForce::Day,
+            venue: Some(VenueId::from("V1")),
+        }
+    }
+
+    fn fill(cl: &str, qty: u64) -> FillNotice {
+        FillNotice {
+            account: AccountId::from("ACC1"),
+            cl_ord_id: ClOrdId::from(cl),
+            symbol: Symbol::from("AAPL"),
+            side: Side::Buy,
+            qty: Qty(qty),
+            px: Px(dec!(190)),
+        }
+    }
+
+    fn rejected(d: &Decision) -> bool {
+        matches!(d, Decision::Reject(_))
+    }
+
+    #[test]
+    fn a_refused_replace_reopens_the_order_at_its_leaves() {
+        let mut a = adapter();
+        let p = Portfolio::default();
+        let v = OmsView { portfolio: &p };
+        assert_eq!(a.check(t(0), &req("A", 300), &v), Decision::Accept);
+        a.on_fill(t(10), &fill("A", 200));
+        // Replace A to 600 (400 open with 200 filled): 600 > 500.
+        let mut r = req("B", 600);
+        r.replaces = Some((OrderId::from("O1"), ClOrdId::from("A")));
+        r.cum_qty = Qty(200);
+        let d = a.check(t(20), &r, &v);
+        assert!(rejected(&d), "{d:?}");
+        // A is open again with its 100 leaves (not its first 300):
+        // 200 filled + 100 open + 200 new = 500 fits, 201 would not.
+        assert!(rejected(&a.check(t(30), &req("C", 201), &v)));
+        assert_eq!(a.check(t(40), &req("D", 200), &v), Decision::Accept);
+    }
+
+    #[test]
+    fn a_fill_after_the_order_is_done_still_moves_the_position() {
+        let mut a = adapter();
+        let p = Portfolio::default();
+        let v = OmsView { portfolio: &p };
+        assert_eq!(a.check(t(0), &req("A", 100), &v), Decision::Accept);
+        a.on_order_done(t(10), &AccountId::from("ACC1"), &ClOrdId::from("A"));
+        a.on_fill(t(20), &fill("A", 100));
+        // Position 100: 400 more fits, 401 does not.
+        assert!(rejected(&a.check(t(30), &req("B", 401), &v)));
+        assert_eq!(a.check(t(40), &req("C", 400), &v), Decision::Accept);
+    }
+
+    #[test]
+    fn a_standing_waiver_is_announced_once_and_counted() {
+        let mut a = adapter();
+        let p = Portfolio::default();
+        let v = OmsView { portfolio: &p };
+        let saturday = Timestamp::from_utc(2026, 3, 7, 15, 0, 0);
+        let d = a.check(saturday, &req("A", 10), &v);
+        assert_eq!(
+            d,
+            Decision::Reject(Violation::External("MarketHours: market is closed".into()))
+        );
+        let op = risk::Operator {
+            id: risk::OperatorId::new("ops").unwrap(),
+            at: risk::Nanos(0),
+            reason: "demo".into(),
+        };
+        a.waive_rule(risk::Rule::MarketHours, op).unwrap();
+        assert!(a.poll_alert().unwrap().contains("MarketHours"));
+        assert_eq!(a.check(saturday, &req("B", 10), &v), Decision::Accept);
+        assert_eq!(a.check(saturday, &req("C", 11), &v), Decision::Accept);
+        assert_eq!(a.poll_alert(), None);
+        assert_eq!(a.waived(), 2);
+        // An operator without the permission cannot grant one.
+        let nobody = risk::Operator {
+            id: risk::OperatorId::new("nobody").unwrap(),
+            at: risk::Nanos(0),
+            reason: "demo".into(),
+        };
+        assert!(a.waive_rule(risk::Rule::Halt, nobody).is_err());
     }
 }

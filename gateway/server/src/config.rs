@@ -1,7 +1,45 @@
 //! The gateway's TOML configuration: listeners, client sessions and the
 //! accounts each may trade, venue sessions, instruments and their default
-//! venues, limits and storage. Unknown keys are errors, and `validate`
-//! reports every problem at once with the file, the key and the reason.
+//! venues, limits, pre-trade risk and storage. Unknown keys are errors,
+//! and `validate` reports every problem at once with the file, the key and
+//! the reason (for the risk file too: see [`RiskSection`]).
+//!
+//! Pre-trade checks:
+//!
+//! - `[limits]` (`max_order_qty`, default 10000; `max_order_notional`,
+//!   default 1000000) are firm-wide per-order limits. Without `[risk]`
+//!   they are the only check (the OMS's simple `LimitsChecker`).
+//! - `[risk]` makes the risk crate's engine the check (every rule in
+//!   `risk/README.md`: trading states, restricted list, sessions, halts,
+//!   short sales, duplicates, order rate, collars, per-order, daily,
+//!   credit, position and exposure limits, buying power). Its keys:
+//!   - `config = "risk.toml"`: the engine's own TOML file
+//!     (`risk::RiskConfig`: `[firm]`, `[desks.ID.limits]`,
+//!     `[accounts.ID]` with `desk`, `cash` and `[accounts.ID.limits]`,
+//!     `[[instruments]]`, `restricted`, `hard_to_borrow`, `[checks]`,
+//!     `[hours]`, `[var]`, `[drawdown]`, `[operators]`); a relative path
+//!     is relative to the directory of the gateway config file.
+//!   - `market_hours = "nyse"` (default): equities trade in NYSE
+//!     sessions only (regular session; the calendar covers 2026-2027 and
+//!     is closed outside it). `"always_open"` waives the engine's
+//!     MarketHours rule firm-wide, for demos and tests that run at night
+//!     or at weekends; it is logged at start and recorded in the engine
+//!     as a standing operator override by `gateway-config`.
+//!
+//!   `[limits]` still applies with `[risk]`: its two values become the
+//!   engine's firm-wide `max_order_qty` / `max_order_notional` (the
+//!   stricter wins if the risk file sets them too). Every account a
+//!   trading `[[client]]` may use and every `[[instrument]]` must be in
+//!   the risk file (their orders would otherwise all be rejected), and
+//!   venue ids must fit the engine's 16 bytes; these are start-time
+//!   errors.
+//!
+//! The checker's state is rebuilt at start by replaying the journal
+//! through it, so its decisions must come out the same: change the risk
+//! file, `market_hours` or `[limits]` only on a fresh data directory (or
+//! accept that replayed decisions may differ from the ones taken: an
+//! order accepted then and refused on replay is a venue order the
+//! recovered OMS believes was rejected).
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -21,6 +59,10 @@ pub struct GatewayConfig {
     pub instruments: Vec<InstrumentConfig>,
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// The risk engine as the pre-trade check (without it, only
+    /// `[limits]` is checked).
+    #[serde(default)]
+    pub risk: Option<RiskSection>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -171,6 +213,56 @@ fn default_max_notional() -> rust_decimal::Decimal {
     rust_decimal::Decimal::from(1_000_000)
 }
 
+/// `[risk]`: the risk engine's configuration file and how market hours
+/// are handled. See the module documentation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskSection {
+    /// The risk engine's TOML file; relative to the gateway config file's
+    /// directory (resolved by [`GatewayConfig::parse`]).
+    pub config: PathBuf,
+    /// NYSE sessions (default) or always open (the MarketHours rule
+    /// waived firm-wide).
+    #[serde(default)]
+    pub market_hours: MarketHours,
+    /// A built-in text of the risk file (the demo): read instead of the
+    /// file, and `config` only names it in messages. Not a TOML key.
+    #[serde(skip)]
+    pub builtin: Option<&'static str>,
+}
+
+/// How the risk engine treats market hours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketHours {
+    /// The engine's NYSE calendar and sessions decide.
+    #[default]
+    Nyse,
+    /// The MarketHours rule is waived firm-wide (demos, tests).
+    AlwaysOpen,
+}
+
+impl RiskSection {
+    /// The risk file's name as messages give it.
+    pub fn name(&self) -> String {
+        match self.builtin {
+            Some(_) => format!("{} (built in)", self.config.display()),
+            None => self.config.display().to_string(),
+        }
+    }
+
+    fn text(&self) -> Result<String, String> {
+        match self.builtin {
+            Some(t) => Ok(t.to_owned()),
+            None => std::fs::read_to_string(&self.config)
+                .map_err(|e| format!("risk.config: cannot read {}: {e}", self.config.display())),
+        }
+    }
+}
+
+/// The operator the gateway's own standing waivers are recorded under.
+pub const GATEWAY_OPERATOR: &str = "gateway-config";
+
 /// A configuration that cannot be used, with every problem found.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid gateway configuration {file}:\n{}", problems.join("\n"))]
@@ -190,13 +282,112 @@ impl GatewayConfig {
         Self::parse(&text, &file)
     }
 
+    /// Parses and validates config text; `file` names it in messages and
+    /// is where a relative `[risk] config` path is resolved from.
     pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
-        let cfg: Self = toml::from_str(text).map_err(|e| ConfigError {
+        let mut cfg: Self = toml::from_str(text).map_err(|e| ConfigError {
             file: file.to_owned(),
             problems: vec![e.to_string()],
         })?;
+        if let Some(r) = &mut cfg.risk {
+            if r.config.is_relative() {
+                let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+                r.config = dir.join(&r.config);
+            }
+        }
         cfg.validate(file)?;
         Ok(cfg)
+    }
+
+    /// The risk engine's configuration: the `[risk]` file, validated, with
+    /// `[limits]` folded into its firm-wide per-order limits and checked
+    /// against this gateway's accounts, instruments and venues. `None`
+    /// without `[risk]`; every problem at once (each naming the risk
+    /// file, the key and the reason) if it cannot be used.
+    pub fn risk_config(&self) -> Result<Option<risk::RiskConfig>, Vec<String>> {
+        let Some(section) = &self.risk else {
+            return Ok(None);
+        };
+        let name = section.name();
+        let text = section.text().map_err(|e| vec![e])?;
+        // As `risk::RiskConfig::from_toml`, keeping the parsed config so
+        // that its own problems and those between it and this config are
+        // reported together.
+        let mut rc: risk::RiskConfig =
+            toml::from_str(&text).map_err(|e| vec![format!("risk.config: {name}: {e}")])?;
+        let mut p: Vec<String> = rc
+            .validate(&name)
+            .iter()
+            .map(|p| format!("risk.config: {p}"))
+            .collect();
+        for (i, c) in self.clients.iter().enumerate() {
+            if c.drop_copy {
+                continue;
+            }
+            for a in &c.accounts {
+                let known = risk::AccountId::new(a).is_ok_and(|id| rc.accounts.contains_key(&id));
+                if !known {
+                    p.push(format!(
+                        "risk.config: {name}: accounts: no account {a:?}, which client[{i}] \
+                         ({}) trades (its orders would all be rejected)",
+                        c.comp_id
+                    ));
+                }
+            }
+        }
+        for (i, ins) in self.instruments.iter().enumerate() {
+            let known = risk::Symbol::new(&ins.symbol)
+                .is_ok_and(|s| rc.instruments.iter().any(|x| x.symbol == s));
+            if !known {
+                p.push(format!(
+                    "risk.config: {name}: instruments: no instrument {:?}, which instrument[{i}] \
+                     routes (its orders would all be rejected)",
+                    ins.symbol
+                ));
+            }
+        }
+        for (i, v) in self.venues.iter().enumerate() {
+            if risk::Venue::new(&v.id).is_err() {
+                p.push(format!(
+                    "venue[{i}].id: {:?} is longer than the risk engine's venue ids (1 to 16 bytes)",
+                    v.id
+                ));
+            }
+        }
+        if !p.is_empty() {
+            return Err(p);
+        }
+        // [limits] stays in force as firm-wide per-order limits (values
+        // that are not positive are reported by `validate` itself).
+        let qty = i64::try_from(self.limits.max_order_qty).unwrap_or(i64::MAX);
+        if qty > 0 {
+            rc.firm.max_order_qty = Some(rc.firm.max_order_qty.map_or(qty, |q| q.min(qty)));
+        }
+        let notional = self.limits.max_order_notional;
+        if notional > rust_decimal::Decimal::ZERO {
+            rc.firm.max_order_notional = Some(
+                rc.firm
+                    .max_order_notional
+                    .map_or(notional, |n| n.min(notional)),
+            );
+        }
+        if section.market_hours == MarketHours::AlwaysOpen {
+            let op = risk::OperatorId::new(GATEWAY_OPERATOR).map_err(|e| vec![e.to_string()])?;
+            let perms = rc.operators.entry(op).or_default();
+            if !perms.contains(&risk::config::Permission::Override) {
+                perms.push(risk::config::Permission::Override);
+            }
+        }
+        // What the engine will be built from must still be valid (a
+        // [limits] value the risk crate refuses, say).
+        let problems = rc.validate(&format!("{name} with [limits]"));
+        if !problems.is_empty() {
+            return Err(problems
+                .iter()
+                .map(|p| format!("risk.config: {p}"))
+                .collect());
+        }
+        Ok(Some(rc))
     }
 
     /// Every problem at once: key and reason.
@@ -269,6 +460,12 @@ impl GatewayConfig {
         if self.limits.max_order_qty == 0 {
             p.push("limits.max_order_qty: must be positive".to_owned());
         }
+        if self.limits.max_order_notional <= rust_decimal::Decimal::ZERO {
+            p.push("limits.max_order_notional: must be positive".to_owned());
+        }
+        if let Err(risk_problems) = self.risk_config() {
+            p.extend(risk_problems);
+        }
         if p.is_empty() {
             Ok(())
         } else {
@@ -314,6 +511,172 @@ venue = "NOPE"
         ] {
             assert!(all.contains(key), "missing {key} in {all}");
         }
+    }
+
+    const GW: &str = "[[listener]]\nport = 1\n\
+                      [[client]]\ncomp_id = \"C1\"\naccounts = [\"ACC1\"]\n\
+                      [[client]]\ncomp_id = \"C2\"\naccounts = [\"ACC2\"]\n\
+                      [[client]]\ncomp_id = \"DC\"\ndrop_copy = true\n\
+                      [[venue]]\nid = \"V\"\nhosts = [\"h:1\"]\n\
+                      [[instrument]]\nsymbol = \"AAPL\"\nvenue = \"V\"\n\
+                      [[instrument]]\nsymbol = \"MSFT\"\nvenue = \"V\"\n\
+                      [limits]\nmax_order_qty = 5000\nmax_order_notional = \"2000000\"\n";
+
+    const RISK: &str = r#"
+[firm]
+max_order_qty = 8000
+max_order_notional = "1000000"
+
+[desks.EQ]
+
+[accounts.ACC1]
+desk = "EQ"
+cash = "1000000"
+[accounts.ACC1.limits]
+position_limits = { AAPL = 500 }
+
+[accounts.ACC2]
+desk = "EQ"
+cash = "1000000"
+
+[[instruments]]
+symbol = "AAPL"
+sector = "Technology"
+tick = "0.01"
+
+[[instruments]]
+symbol = "MSFT"
+sector = "Technology"
+tick = "0.01"
+"#;
+
+    /// A gateway config at `dir/gw.toml` with `risk` appended, and the
+    /// risk file at `dir/conf/risk.toml`.
+    fn files(dir: &Path, risk_section: &str, risk_file: &str) -> PathBuf {
+        std::fs::create_dir_all(dir.join("conf")).unwrap();
+        std::fs::write(dir.join("conf/risk.toml"), risk_file).unwrap();
+        let gw = dir.join("gw.toml");
+        std::fs::write(&gw, format!("{GW}{risk_section}")).unwrap();
+        gw
+    }
+
+    #[test]
+    fn risk_file_relative_to_the_gateway_config_with_limits_folded_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let gw = files(dir.path(), "[risk]\nconfig = \"conf/risk.toml\"\n", RISK);
+        let cfg = GatewayConfig::load(&gw).unwrap();
+        let section = cfg.risk.as_ref().unwrap();
+        assert_eq!(section.config, dir.path().join("conf/risk.toml"));
+        assert_eq!(section.market_hours, MarketHours::Nyse);
+        let rc = cfg.risk_config().unwrap().unwrap();
+        // The stricter of [limits] and the risk file's firm limits.
+        assert_eq!(rc.firm.max_order_qty, Some(5000));
+        assert_eq!(
+            rc.firm.max_order_notional,
+            Some(rust_decimal::Decimal::from(1_000_000))
+        );
+        assert!(rc.operators.is_empty(), "no waiver, no gateway operator");
+        let acc = risk::AccountId::new("ACC1").unwrap();
+        let aapl = risk::Symbol::new("AAPL").unwrap();
+        assert_eq!(rc.accounts[&acc].limits.position_limits[&aapl], 500);
+
+        // always_open authorises the gateway's operator to waive a rule.
+        let gw = files(
+            dir.path(),
+            "[risk]\nconfig = \"conf/risk.toml\"\nmarket_hours = \"always_open\"\n",
+            RISK,
+        );
+        let cfg = GatewayConfig::load(&gw).unwrap();
+        let rc = cfg.risk_config().unwrap().unwrap();
+        let op = risk::OperatorId::new(GATEWAY_OPERATOR).unwrap();
+        assert_eq!(rc.operators[&op], vec![risk::config::Permission::Override]);
+        // Without [risk]: nothing to load.
+        let plain = GatewayConfig::parse(GW, "gw.toml").unwrap();
+        assert!(plain.risk_config().unwrap().is_none());
+    }
+
+    #[test]
+    fn every_risk_problem_is_reported_with_file_key_and_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        // Four problems inside the risk file, and two between it and the
+        // gateway's config (ACC2 and MSFT are not in it): all at once.
+        let bad = RISK
+            .replace("[accounts.ACC2]\ndesk = \"EQ\"\ncash = \"1000000\"\n", "")
+            .replace("symbol = \"MSFT\"", "symbol = \"NVDA\"")
+            .replace("max_order_qty = 8000", "max_order_qty = -1")
+            .replace("desk = \"EQ\"\ncash", "desk = \"NOPE\"\ncash")
+            .replace("AAPL = 500", "TSLA = 500")
+            .replace(
+                "tick = \"0.01\"\n\n[[instruments]]",
+                "tick = \"0\"\n\n[[instruments]]",
+            );
+        let gw = files(dir.path(), "[risk]\nconfig = \"conf/risk.toml\"\n", &bad);
+        let e = GatewayConfig::load(&gw).unwrap_err();
+        let all = e.to_string();
+        let risk_file = dir.path().join("conf/risk.toml").display().to_string();
+        assert!(all.contains(&gw.display().to_string()), "{all}");
+        for (key, reason) in [
+            ("firm.max_order_qty", "must be positive, got -1"),
+            ("accounts.ACC1.desk", "unknown desk NOPE"),
+            (
+                "accounts.ACC1.limits.position_limits.TSLA",
+                "unknown symbol TSLA",
+            ),
+            ("instruments[0].tick", "must be positive"),
+            (
+                "accounts",
+                "no account \"ACC2\", which client[1] (C2) trades",
+            ),
+            (
+                "instruments",
+                "no instrument \"MSFT\", which instrument[1] routes",
+            ),
+        ] {
+            let line = format!("risk.config: {risk_file}: {key}: {reason}");
+            assert!(all.contains(&line), "missing {line:?} in\n{all}");
+        }
+        assert_eq!(e.problems.len(), 6, "{all}");
+        assert!(!all.contains("DC"), "a drop copy trades nothing: {all}");
+    }
+
+    #[test]
+    fn risk_file_parse_errors_and_missing_files_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let gw = files(
+            dir.path(),
+            "[risk]\nconfig = \"conf/risk.toml\"\n",
+            &RISK.replace("max_order_qty = 8000", "max_order_qtty = 8000"),
+        );
+        let all = GatewayConfig::load(&gw).unwrap_err().to_string();
+        let risk_file = dir.path().join("conf/risk.toml").display().to_string();
+        assert!(
+            all.contains(&format!("risk.config: {risk_file}: ")),
+            "{all}"
+        );
+        assert!(
+            all.contains("max_order_qtty") && all.contains("line"),
+            "{all}"
+        );
+
+        let gw = files(dir.path(), "[risk]\nconfig = \"conf/nope.toml\"\n", RISK);
+        let all = GatewayConfig::load(&gw).unwrap_err().to_string();
+        assert!(all.contains("risk.config: cannot read"), "{all}");
+        assert!(all.contains("nope.toml"), "{all}");
+
+        let gw = files(
+            dir.path(),
+            "[risk]\nconfig = \"conf/risk.toml\"\nmarket_hours = \"sometimes\"\n",
+            RISK,
+        );
+        let all = GatewayConfig::load(&gw).unwrap_err().to_string();
+        assert!(
+            all.contains("sometimes") && all.contains("always_open"),
+            "{all}"
+        );
+
+        let gw = files(dir.path(), "[risk]\nconfg = \"conf/risk.toml\"\n", RISK);
+        let all = GatewayConfig::load(&gw).unwrap_err().to_string();
+        assert!(all.contains("confg"), "{all}");
     }
 
     #[test]

@@ -254,6 +254,7 @@ pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig 
             max_order_qty: 5_000,
             max_order_notional: Decimal::from(5_000_000),
         },
+        risk: None,
     }
 }
 

@@ -365,6 +365,39 @@ mod cases {
         }
     }
 
+    pub async fn save_batch_is_the_single_calls_in_order(h: &Harness) {
+        let mut s = h.open(&key(1)).await;
+        s.load(t0()).await.unwrap();
+        let msgs: Vec<Vec<u8>> = (1..=3).map(|q| msg("b", q, 120)).collect();
+        let batch: Vec<(u64, &[u8])> = (1..=3).zip(msgs.iter().map(|m| &m[..])).collect();
+        s.save_batch(&batch, Some(5)).await.unwrap();
+        assert_eq!(s.load(t0()).await.unwrap(), state(4, 5, t0()));
+        assert_eq!(
+            all_sent(&mut s).await,
+            (1..=3).map(|q| (q, msg("b", q, 120))).collect::<Vec<_>>()
+        );
+        // Only the inbound sequence number; then only messages, one of
+        // them saved again.
+        s.save_batch(&[], Some(9)).await.unwrap();
+        assert_eq!(s.load(t0()).await.unwrap(), state(4, 9, t0()));
+        s.save_batch(&[(3, b"three"), (4, b"four")], None)
+            .await
+            .unwrap();
+        assert_eq!(s.load(t0()).await.unwrap(), state(5, 9, t0()));
+        let sent = all_sent(&mut s).await;
+        assert_eq!(seqs(&sent), [1, 2, 3, 4]);
+        assert_eq!(sent[2].1, b"three");
+        // Nothing at all changes nothing.
+        s.save_batch(&[], None).await.unwrap();
+        assert_eq!(s.load(t0()).await.unwrap(), state(5, 9, t0()));
+        if h.persistent {
+            drop(s);
+            let mut s = h.open(&key(1)).await;
+            assert_eq!(s.load(t1()).await.unwrap(), state(5, 9, t0()));
+            assert_eq!(seqs(&all_sent(&mut s).await), [1, 2, 3, 4]);
+        }
+    }
+
     /// Persistent backends only.
     pub async fn state_and_messages_survive_reopen(h: &Harness) {
         assert!(h.persistent);
@@ -426,6 +459,7 @@ macro_rules! store_suite {
                 large_and_binary_messages_round_trip,
                 calls_before_load_behave_like_the_reference,
                 many_sessions_are_isolated,
+                save_batch_is_the_single_calls_in_order,
                 $($extra,)*
             );
         }

@@ -266,6 +266,32 @@ impl FileStore {
     }
 }
 
+impl FileStore {
+    /// Appends several records with one write.
+    fn append_many(&mut self, records: &[(Kind, u64, &[u8])]) -> Result<(), StoreError> {
+        if let Some((_, _, p)) = records.iter().find(|(_, _, p)| p.len() > MAX_MESSAGE_LEN) {
+            return Err(io_err(
+                &self.log_path,
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "message of {} bytes exceeds the store's limit of {MAX_MESSAGE_LEN} bytes",
+                        p.len()
+                    ),
+                ),
+            ));
+        }
+        let policy = self.policy;
+        let result = self
+            .log(DateTime::<Utc>::UNIX_EPOCH)?
+            .append_many(records, policy);
+        result.map_err(|e| {
+            self.log = None;
+            io_err(&self.log_path, e)
+        })
+    }
+}
+
 #[async_trait]
 impl MessageStore for FileStore {
     async fn load(&mut self, now: DateTime<Utc>) -> Result<SeqState, StoreError> {
@@ -274,6 +300,22 @@ impl MessageStore for FileStore {
 
     async fn save_sent(&mut self, seq: u64, msg: &[u8]) -> Result<(), StoreError> {
         self.append(Kind::Sent, seq, msg)
+    }
+
+    async fn save_batch(
+        &mut self,
+        sent: &[(u64, &[u8])],
+        next_target: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut records: Vec<(Kind, u64, &[u8])> = Vec::with_capacity(sent.len() + 1);
+        records.extend(sent.iter().map(|(seq, m)| (Kind::Sent, *seq, *m)));
+        if let Some(n) = next_target {
+            records.push((Kind::NextTarget, n, &[]));
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.append_many(&records)
     }
 
     async fn set_next_sender_seq(&mut self, next: u64) -> Result<(), StoreError> {
@@ -481,24 +523,38 @@ impl Log {
         payload: &[u8],
         policy: FsyncPolicy,
     ) -> io::Result<()> {
-        encode_record(&mut self.buf, kind, seq, payload);
+        self.append_many(&[(kind, seq, payload)], policy)
+    }
+
+    /// Appends records with one write, then applies them in order.
+    fn append_many(
+        &mut self,
+        records: &[(Kind, u64, &[u8])],
+        policy: FsyncPolicy,
+    ) -> io::Result<()> {
+        self.buf.clear();
+        for (kind, seq, payload) in records {
+            encode_record(&mut self.buf, *kind, *seq, payload);
+        }
         if let Err(e) = self.file.write_all(&self.buf) {
             // Roll a partial write back so that later appends do not land
             // behind garbage; if even that fails, recovery truncates it.
             let _ = self.file.set_len(self.len);
             return Err(e);
         }
-        let offset = self.len;
-        self.len += self.buf.len() as u64;
-        self.unsynced += 1;
-        match kind {
-            Kind::Sent => {
-                self.index.insert(seq, (offset, payload.len() as u32));
-                self.state.next_sender_seq = seq.saturating_add(1);
+        for (kind, seq, payload) in records {
+            let offset = self.len;
+            self.len += (RECORD_HEADER_LEN + payload.len()) as u64;
+            self.unsynced += 1;
+            match kind {
+                Kind::Sent => {
+                    self.index.insert(*seq, (offset, payload.len() as u32));
+                    self.state.next_sender_seq = seq.saturating_add(1);
+                }
+                Kind::NextSender => self.state.next_sender_seq = *seq,
+                Kind::NextTarget => self.state.next_target_seq = *seq,
+                Kind::Header => {}
             }
-            Kind::NextSender => self.state.next_sender_seq = seq,
-            Kind::NextTarget => self.state.next_target_seq = seq,
-            Kind::Header => {}
         }
         if self.buf.capacity() > (1 << 20) {
             self.buf = Vec::new();
@@ -576,9 +632,9 @@ fn parse_header(payload: &[u8], key: &SessionKey) -> Result<DateTime<Utc>, Strin
     Ok(creation_time)
 }
 
+/// Appends one record to `buf`.
 fn encode_record(buf: &mut Vec<u8>, kind: Kind, seq: u64, payload: &[u8]) {
     let len = payload.len() as u32;
-    buf.clear();
     buf.reserve(RECORD_HEADER_LEN + payload.len());
     buf.push(kind as u8);
     buf.extend_from_slice(&seq.to_le_bytes());

@@ -99,6 +99,24 @@ pub trait MessageStore: Send {
     async fn reset(&mut self, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Makes everything written so far durable (for group-commit policies).
     async fn flush(&mut self) -> Result<(), StoreError>;
+    /// Saves several outbound messages, in order, and then (if given) the
+    /// next expected inbound sequence number: the same as the single calls
+    /// in that order, in one write or one transaction where the backend
+    /// can. The session driver saves each batch of output this way before
+    /// any of it reaches the socket.
+    async fn save_batch(
+        &mut self,
+        sent: &[(u64, &[u8])],
+        next_target: Option<u64>,
+    ) -> Result<(), StoreError> {
+        for (seq, msg) in sent {
+            self.save_sent(*seq, msg).await?;
+        }
+        if let Some(n) = next_target {
+            self.set_next_target_seq(n).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Opens stores per session; the acceptor and initiator hold one.

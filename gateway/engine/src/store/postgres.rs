@@ -248,6 +248,40 @@ impl MessageStore for PostgresStore {
         .await
     }
 
+    async fn save_batch(
+        &mut self,
+        sent: &[(u64, &[u8])],
+        next_target: Option<u64>,
+    ) -> Result<(), StoreError> {
+        if sent.is_empty() && next_target.is_none() {
+            return Ok(());
+        }
+        let id = self.session_id().await?;
+        let seqs = sent
+            .iter()
+            .map(|(seq, _)| to_db(*seq))
+            .collect::<Result<Vec<i64>, _>>()?;
+        let bodies: Vec<&[u8]> = sent.iter().map(|(_, m)| *m).collect();
+        let next_sender = match sent.last() {
+            Some((seq, _)) => Some(to_db(seq.saturating_add(1))?),
+            None => None,
+        };
+        let next_target = next_target.map(to_db).transpose()?;
+        self.execute(
+            "save sent messages",
+            &self.sql.save_batch,
+            &[
+                Type::INT8,
+                Type::INT8_ARRAY,
+                Type::BYTEA_ARRAY,
+                Type::INT8,
+                Type::INT8,
+            ],
+            &[&id, &seqs, &bodies, &next_sender, &next_target],
+        )
+        .await
+    }
+
     async fn set_next_sender_seq(&mut self, next: u64) -> Result<(), StoreError> {
         let id = self.session_id().await?;
         let next = to_db(next)?;
@@ -329,6 +363,7 @@ struct Sql {
     upsert_session: String,
     find_session: String,
     save_sent: String,
+    save_batch: String,
     set_sender: String,
     set_target: String,
     get_sent: String,
@@ -369,6 +404,15 @@ impl Sql {
                  INSERT INTO {s}.fix_messages (session_id, seq, body) VALUES ($1, $2, $3) \
                  ON CONFLICT (session_id, seq) DO UPDATE SET body = EXCLUDED.body) \
                  UPDATE {s}.fix_sessions SET next_sender_seq = $2 + 1 WHERE id = $1"
+            ),
+            save_batch: format!(
+                "WITH saved AS (\
+                 INSERT INTO {s}.fix_messages (session_id, seq, body) \
+                 SELECT $1, m.seq, m.body FROM UNNEST($2::int8[], $3::bytea[]) AS m(seq, body) \
+                 ON CONFLICT (session_id, seq) DO UPDATE SET body = EXCLUDED.body) \
+                 UPDATE {s}.fix_sessions SET \
+                 next_sender_seq = COALESCE($4, next_sender_seq), \
+                 next_target_seq = COALESCE($5, next_target_seq) WHERE id = $1"
             ),
             set_sender: format!("UPDATE {s}.fix_sessions SET next_sender_seq = $2 WHERE id = $1"),
             set_target: format!("UPDATE {s}.fix_sessions SET next_target_seq = $2 WHERE id = $1"),

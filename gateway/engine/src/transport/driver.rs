@@ -244,45 +244,26 @@ impl SessionTask {
         }
     }
 
-    /// Carries out the session's actions.
+    /// Carries out the session's actions. Outbound messages are gathered
+    /// and stored as one batch (one write, or one transaction) before any
+    /// of them reaches the socket, with the inbound sequence number.
     async fn drive(&mut self, live: &mut Option<Live>) {
         let mut target_seq = None;
+        let mut sends: Vec<(u64, bytes::Bytes, bool, bool)> = Vec::new();
         while let Some(action) = self.session.poll_action() {
+            if let Action::Send {
+                seq,
+                bytes,
+                persist,
+                resend,
+            } = action
+            {
+                sends.push((seq, bytes, persist, resend));
+                continue;
+            }
+            self.flush_sends(live, &mut sends, None).await;
             match action {
-                Action::Send {
-                    seq,
-                    bytes,
-                    persist,
-                    resend,
-                } => {
-                    let stored = if persist {
-                        self.store.save_sent(seq, &bytes).await
-                    } else if !resend {
-                        self.store.set_next_sender_seq(seq + 1).await
-                    } else {
-                        Ok(())
-                    };
-                    if let Err(e) = stored {
-                        tracing::error!(session = %self.session.key(), error = %e, "store failed; disconnecting");
-                        self.close(live, "message store failure").await;
-                        self.session.handle_disconnected(
-                            Utc::now(),
-                            "message store failure",
-                            self.app.as_mut(),
-                        );
-                        continue;
-                    }
-                    if let Some(l) = live.as_mut() {
-                        if l.writer.write_all(&bytes).await.is_err() {
-                            self.close(live, "write failed").await;
-                            self.session.handle_disconnected(
-                                Utc::now(),
-                                "write failed",
-                                self.app.as_mut(),
-                            );
-                        }
-                    }
-                }
+                Action::Send { .. } => unreachable!("handled above"),
                 Action::LoadForResend { begin, end } => {
                     let msgs = match self.store.get_sent(begin, end).await {
                         Ok(m) => m,
@@ -314,11 +295,7 @@ impl SessionTask {
                 },
             }
         }
-        if let Some(n) = target_seq {
-            if let Err(e) = self.store.set_next_target_seq(n).await {
-                tracing::error!(session = %self.session.key(), error = %e, "store failed");
-            }
-        }
+        self.flush_sends(live, &mut sends, target_seq).await;
         if let Some(l) = live.as_mut() {
             if l.writer.flush().await.is_err() {
                 self.close(live, "write failed").await;
@@ -334,6 +311,57 @@ impl SessionTask {
             next_sender_seq: self.session.next_sender_seq(),
             next_target_seq: self.session.next_target_seq(),
         });
+    }
+
+    /// Stores `sends` (application messages, and the sequence number past
+    /// administrative ones; resent messages are already stored) and the
+    /// inbound sequence number in one batch, then writes them to the
+    /// connection's buffer. If the store fails, none of them is written
+    /// and the connection is closed: nothing goes out that a resend could
+    /// not repeat.
+    async fn flush_sends(
+        &mut self,
+        live: &mut Option<Live>,
+        sends: &mut Vec<(u64, bytes::Bytes, bool, bool)>,
+        target_seq: Option<u64>,
+    ) {
+        if sends.is_empty() && target_seq.is_none() {
+            return;
+        }
+        let stored: Vec<(u64, &[u8])> = sends
+            .iter()
+            .filter(|s| s.2)
+            .map(|s| (s.0, &s.1[..]))
+            .collect();
+        let last_stored = stored.last().map(|s| s.0);
+        let last_admin = sends.iter().filter(|s| !s.2 && !s.3).map(|s| s.0).max();
+        let mut result = self.store.save_batch(&stored, target_seq).await;
+        drop(stored);
+        if let Some(admin) = last_admin.filter(|a| Some(*a) > last_stored) {
+            if result.is_ok() {
+                result = self.store.set_next_sender_seq(admin + 1).await;
+            }
+        }
+        if let Err(e) = result {
+            sends.clear();
+            tracing::error!(session = %self.session.key(), error = %e, "store failed; disconnecting");
+            self.close(live, "message store failure").await;
+            self.session.handle_disconnected(
+                Utc::now(),
+                "message store failure",
+                self.app.as_mut(),
+            );
+            return;
+        }
+        for (_, bytes, _, _) in sends.drain(..) {
+            if let Some(l) = live.as_mut() {
+                if l.writer.write_all(&bytes).await.is_err() {
+                    self.close(live, "write failed").await;
+                    self.session
+                        .handle_disconnected(Utc::now(), "write failed", self.app.as_mut());
+                }
+            }
+        }
     }
 
     async fn close(&mut self, live: &mut Option<Live>, reason: &str) {

@@ -4,10 +4,11 @@
 //
 //   quickfix_client HOST PORT SENDER TARGET COUNT WINDOW SYM=PX[,SYM=PX...] [ACCOUNT]
 //
-// Logs on (FIX.4.4, MemoryStore, ResetOnLogon=Y, UseDataDictionary=Y),
-// sends COUNT NewOrderSingles (limit buys, qty 100, TimeInForce IOC, the
-// symbols round robin at their limit prices) with at most WINDOW in
-// flight, and checks every ExecutionReport of every order:
+// Logs on (FIX.4.4, MemoryStore, ResetOnLogon=Y, UseDataDictionary=Y;
+// until the first logon a failed connection is retried every second, for
+// at most 30 s), then sends COUNT NewOrderSingles (limit buys, qty 100,
+// TimeInForce IOC, the symbols round robin at their limit prices) with at
+// most WINDOW in flight, and checks every ExecutionReport of every order:
 //   - it names a ClOrdID this run sent, and no report follows the one that
 //     closed the order;
 //   - OrderQty (38), when present, is the quantity sent;
@@ -16,29 +17,54 @@
 //     (Filled, Canceled, Expired, Rejected) LeavesQty == 0;
 //   - at the close, CumQty equals the sum of the LastQty of its fills.
 // An order is acknowledged by its first report and closed by its terminal
-// one. TradingSessionStatus (h) and SecurityStatus (f) are counted; any
-// other application message (BusinessMessageReject, ...) is a failure. Prints
+// one (a Rejected report closes it too: rejects are counted, and the Text
+// of the first five is printed, but they do not fail the run).
+// TradingSessionStatus (h) and SecurityStatus (f) are counted; any other
+// application message (BusinessMessageReject, ...) is a failure. Prints
 //   orders N acked A closed C filled_qty Q inconsistent K elapsed_ms T
 // then a line with rejects, orders/s and latencies, and exits 0 only if
 // every order was acknowledged and closed, nothing was inconsistent, and
-// the session stayed up with no session-level reject either way.
+// the session stayed up with no session-level reject either way. The
+// acceptor may be the simulated venue or the gateway (`fixgw demo`).
 //
 // Environment:
 //   QF_DICTIONARY  the FIX 4.4 data dictionary (QuickFIX XML); required
 //                  unless /usr/share/quickfix/FIX44.xml exists
 //   QF_TIMEOUT_SECS  give up after this many seconds (default 300)
 //   QF_LOG_DIR     if set, QuickFIX writes its message and event logs there
+//   QF_TLS_CA      if set, connect over TLS (QuickFIX's SSLSocketInitiator,
+//                  OpenSSL) and verify the server's certificate chain against
+//                  this CA certificate file (PEM), e.g. certs/ca.pem; unset,
+//                  plain TCP. QuickFIX checks the chain only, not the host
+//                  name. No client certificate is presented.
+//   QF_TLS_PROTOCOL  with QF_TLS_CA: QuickFIX's SSLProtocol setting (its
+//                  default, "all -SSLv2", if unset)
+//
+// A failed TLS handshake (untrusted certificate, ...) ends the run at once
+// with exit status 1 and QuickFIX's reason, instead of reconnecting until
+// the logon wait runs out.
 //
 // Build (one line):
 //   g++ -O2 -std=c++14 quickfix_client.cpp -o quickfix_client
 //       $(pkg-config --cflags --libs quickfix) -lpthread
+// (TLS needs nothing more: Debian's libquickfix is linked with OpenSSL, and
+// this file calls no OpenSSL function itself.)
 // (C++14: QuickFIX 1.15.1's headers carry dynamic exception specifications,
 // which C++17 rejects; this file itself is plain C++14.)
 
+// Debian's libquickfix is built with OpenSSL, but its installed headers do
+// not say so: the SSL classes are declared only with HAVE_SSL set.
+#ifndef HAVE_SSL
+#define HAVE_SSL 1
+#endif
+
 #include <quickfix/Application.h>
 #include <quickfix/FileLog.h>
+#include <quickfix/Initiator.h>
+#include <quickfix/Log.h>
 #include <quickfix/MessageStore.h>
 #include <quickfix/Session.h>
+#include <quickfix/SSLSocketInitiator.h>
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketInitiator.h>
 #include <quickfix/fix44/ExecutionReport.h>
@@ -50,6 +76,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -126,7 +153,7 @@ double percentile_us(std::vector<long long> v, double q) {
 class Driver : public FIX::Application {
  public:
   explicit Driver(const Args& args) : args_(args), orders_(static_cast<size_t>(args.count)) {
-    // ClOrdIDs unique across runs against the same venue.
+    // ClOrdIDs unique across runs against the same acceptor.
     prefix_ = "QF" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count()) +
@@ -146,7 +173,11 @@ class Driver : public FIX::Application {
 
   void onLogout(const FIX::SessionID&) override {
     std::lock_guard<std::mutex> g(mu_);
-    if (logged_on_ && !finished_locked()) {
+    // Before the first logon this is a connection attempt that failed (the
+    // acceptor not listening yet, a logon refused): QuickFIX dials again
+    // every ReconnectInterval until wait_logon gives up.
+    if (!logged_on_) return;
+    if (!finished_locked()) {
       note_locked("session logged out or disconnected before every order closed");
     }
     logged_on_ = false;
@@ -156,11 +187,11 @@ class Driver : public FIX::Application {
 
   void toAdmin(FIX::Message& m, const FIX::SessionID&) override {
     // A session-level Reject from us means QuickFIX refused one of the
-    // venue's messages (bad field, dictionary violation): a failure.
+    // acceptor's messages (bad field, dictionary violation): a failure.
     if (msg_type(m) == "3") {
       std::lock_guard<std::mutex> g(mu_);
       ++session_rejects_sent_;
-      note_locked("QuickFIX rejected a venue message: " + m.toString());
+      note_locked("QuickFIX rejected a message of the acceptor: " + m.toString());
     }
   }
 
@@ -169,10 +200,14 @@ class Driver : public FIX::Application {
   void fromAdmin(const FIX::Message& m, const FIX::SessionID&) throw(
       FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
       FIX::RejectLogon) override {
-    if (msg_type(m) == "3") {
+    const std::string type = msg_type(m);
+    if (type == "3") {
       std::lock_guard<std::mutex> g(mu_);
       ++session_rejects_received_;
-      note_locked("the venue rejected one of our messages: " + m.toString());
+      note_locked("the acceptor rejected one of our messages: " + m.toString());
+    } else if (type == "5") {
+      std::lock_guard<std::mutex> g(mu_);
+      if (!logged_on_ && notes_.size() < 5) note_locked("logout before logon: " + m.toString());
     }
   }
 
@@ -182,7 +217,7 @@ class Driver : public FIX::Application {
     const std::string type = msg_type(m);
     if (type == "h" || type == "f") {
       // TradingSessionStatus and SecurityStatus: unsolicited market state
-      // a venue may broadcast at any time.
+      // a venue (or a gateway passing it on) may send at any time.
       std::lock_guard<std::mutex> g(mu_);
       ++market_state_;
       return;
@@ -195,6 +230,22 @@ class Driver : public FIX::Application {
     }
     on_execution_report(m);
     send_more(id);
+  }
+
+  // The connection failed below FIX (a TLS handshake QuickFIX gave up on):
+  // ends the run instead of reconnecting until the logon wait runs out.
+  void transport_failed(const std::string& why) {
+    std::lock_guard<std::mutex> g(mu_);
+    if (logged_on_) return;
+    if (!session_down_) note_locked(why);
+    session_down_ = true;
+    cv_.notify_all();
+  }
+
+  // The problems noted so far (for a run that never logged on).
+  std::vector<std::string> notes() {
+    std::lock_guard<std::mutex> g(mu_);
+    return notes_;
   }
 
   // Blocks until logged on or `deadline`.
@@ -364,7 +415,13 @@ class Driver : public FIX::Application {
       if (o.last_sum != cum) {
         inconsistent_locked("CumQty at the close differs from the sum of LastQty", m);
       }
-      if (st == FIX::OrdStatus_REJECTED) ++rejected_;
+      if (st == FIX::OrdStatus_REJECTED && ++rejected_ <= 5) {
+        // Not a failure of the run by itself; the reason helps whoever
+        // expected no reject (risk limits, price bands, ...).
+        FIX::Text text;
+        note_locked("order " + cl.getValue() + " rejected: " +
+                    (m.getFieldIfSet(text) ? text.getValue() : std::string("(no Text)")));
+      }
       o.closed = true;
       ++closed_;
       --in_flight_;
@@ -439,6 +496,57 @@ class Driver : public FIX::Application {
   bool timed_out_ = false;
 };
 
+// Passes every log call on to `inner` (if any) and every event to `watch`:
+// the initiator reports a failed TLS handshake only as an event of its
+// global log.
+class WatchedLog : public FIX::Log {
+ public:
+  WatchedLog(FIX::Log* inner, std::function<void(const std::string&)> watch)
+      : inner_(inner), watch_(std::move(watch)) {}
+  FIX::Log* inner() const { return inner_; }
+  void clear() override {
+    if (inner_) inner_->clear();
+  }
+  void backup() override {
+    if (inner_) inner_->backup();
+  }
+  void onIncoming(const std::string& s) override {
+    if (inner_) inner_->onIncoming(s);
+  }
+  void onOutgoing(const std::string& s) override {
+    if (inner_) inner_->onOutgoing(s);
+  }
+  void onEvent(const std::string& s) override {
+    if (inner_) inner_->onEvent(s);
+    watch_(s);
+  }
+
+ private:
+  FIX::Log* inner_;
+  std::function<void(const std::string&)> watch_;
+};
+
+class WatchedLogFactory : public FIX::LogFactory {
+ public:
+  WatchedLogFactory(FIX::LogFactory* inner, std::function<void(const std::string&)> watch)
+      : inner_(inner), watch_(std::move(watch)) {}
+  FIX::Log* create() override {
+    return new WatchedLog(inner_ ? inner_->create() : nullptr, watch_);
+  }
+  FIX::Log* create(const FIX::SessionID& id) override {
+    return new WatchedLog(inner_ ? inner_->create(id) : nullptr, watch_);
+  }
+  void destroy(FIX::Log* log) override {
+    WatchedLog* w = static_cast<WatchedLog*>(log);
+    if (inner_ && w->inner()) inner_->destroy(w->inner());
+    delete w;
+  }
+
+ private:
+  FIX::LogFactory* inner_;
+  std::function<void(const std::string&)> watch_;
+};
+
 std::string dictionary_path() {
   const char* env = std::getenv("QF_DICTIONARY");
   if (env != nullptr && *env != '\0') return env;
@@ -468,6 +576,13 @@ int main(int argc, char** argv) {
     }
   }
   const char* log_dir = std::getenv("QF_LOG_DIR");
+  const char* tls_ca = std::getenv("QF_TLS_CA");
+  const bool tls = tls_ca != nullptr && *tls_ca != '\0';
+  if (tls && !std::ifstream(tls_ca).good()) {
+    std::cerr << "quickfix_client: QF_TLS_CA: cannot read " << tls_ca << std::endl;
+    return 2;
+  }
+  const char* tls_protocol = std::getenv("QF_TLS_PROTOCOL");
 
   try {
     FIX::SessionSettings settings;
@@ -484,6 +599,14 @@ int main(int argc, char** argv) {
     defaults.setString(FIX::SOCKET_CONNECT_HOST, args.host);
     defaults.setInt(FIX::SOCKET_CONNECT_PORT, args.port);
     if (log_dir != nullptr && *log_dir != '\0') defaults.setString(FIX::FILE_LOG_PATH, log_dir);
+    if (tls) {
+      // The initiator verifies the server's chain against this CA (and
+      // presents no certificate of its own).
+      defaults.setString(FIX::CERT_AUTH_FILE, tls_ca);
+      if (tls_protocol != nullptr && *tls_protocol != '\0') {
+        defaults.setString(FIX::SSL_PROTOCOL, tls_protocol);
+      }
+    }
     settings.set(defaults);
     const FIX::SessionID id(FIX::BeginString_FIX44, args.sender, args.target);
     FIX::Dictionary session;
@@ -491,20 +614,30 @@ int main(int argc, char** argv) {
 
     Driver driver(args);
     FIX::MemoryStoreFactory store;
-    std::unique_ptr<FIX::FileLogFactory> logs;
-    std::unique_ptr<FIX::SocketInitiator> initiator;
-    if (log_dir != nullptr && *log_dir != '\0') {
-      logs.reset(new FIX::FileLogFactory(settings));
-      initiator.reset(new FIX::SocketInitiator(driver, store, settings, *logs));
+    std::unique_ptr<FIX::FileLogFactory> file_logs;
+    if (log_dir != nullptr && *log_dir != '\0') file_logs.reset(new FIX::FileLogFactory(settings));
+    WatchedLogFactory logs(file_logs.get(), [&driver, tls](const std::string& event) {
+      if (tls && event.rfind("SSL_connect failed", 0) == 0) {
+        driver.transport_failed("TLS handshake failed (QuickFIX: " + event +
+                                "; QuickFIX printed its Certificate Verification lines on stdout)");
+      }
+    });
+    std::unique_ptr<FIX::Initiator> initiator;
+    if (tls) {
+      initiator.reset(new FIX::SSLSocketInitiator(driver, store, settings, logs));
     } else {
-      initiator.reset(new FIX::SocketInitiator(driver, store, settings));
+      initiator.reset(new FIX::SocketInitiator(driver, store, settings, logs));
     }
     initiator->start();
 
     const Clock::time_point deadline = Clock::now() + std::chrono::seconds(timeout_secs);
     if (!driver.wait_logon(std::min(deadline, Clock::now() + std::chrono::seconds(30)))) {
-      std::cerr << "quickfix_client: no logon to " << args.host << ":" << args.port << " as "
-                << args.sender << " -> " << args.target << " within 30 s" << std::endl;
+      std::cerr << "quickfix_client: no logon to " << args.host << ":" << args.port
+                << (tls ? " (TLS)" : "") << " as " << args.sender << " -> " << args.target;
+      const std::vector<std::string> why = driver.notes();
+      if (why.empty()) std::cerr << " within 30 s";
+      std::cerr << std::endl;
+      for (const std::string& n : why) std::cerr << "quickfix_client: " << n << std::endl;
       initiator->stop(true);
       return 1;
     }

@@ -109,7 +109,7 @@ pub fn execution_report(r: &ExecutionReport, begin_string: &str) -> MessageBuild
     m.field_u64(151, r.leaves_qty).field_u64(14, r.cum_qty);
     m.field_display(6, r.avg_px);
     if let Some(reason) = &r.reject_reason {
-        m.field_u64(103, u64::from(reason.fix_code()));
+        m.field_u64(103, u64::from(reason.fix_code_for(begin_string)));
         m.field(58, reason.to_string());
     } else if let Some(c) = &r.cancel_reason {
         m.field(58, format!("{c:?}"));

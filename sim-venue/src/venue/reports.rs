@@ -136,6 +136,63 @@ impl RejectReason {
             | RejectReason::ReservedAccount(_) => 99,
         }
     }
+
+    /// [`RejectReason::fix_code`] as the session's FIX version defines
+    /// OrdRejReason: FIX 4.4 has no 16 or 18 (sent as 99, Other), FIX 4.2
+    /// only 0-8 (anything else is 0, Broker/Exchange option). The Text
+    /// (58) says what it was either way.
+    pub fn fix_code_for(&self, begin_string: &str) -> u32 {
+        ord_rej_reason_for(self.fix_code(), begin_string)
+    }
+}
+
+/// An OrdRejReason (103) as `begin_string` defines the field: FIX 4.2
+/// has 0-8 (anything else becomes 0, Broker/Exchange option), FIX 4.3
+/// and 4.4 have no 12, 16, 17 or 18 (they become 99, Other).
+pub fn ord_rej_reason_for(code: u32, begin_string: &str) -> u32 {
+    match begin_string {
+        "FIX.4.2" if code > 8 => 0,
+        "FIX.4.4" | "FIX.4.3" if matches!(code, 12 | 16 | 17 | 18) => 99,
+        _ => code,
+    }
+}
+
+#[cfg(test)]
+mod ord_rej_reason_tests {
+    use super::ord_rej_reason_for;
+
+    fn defined(begin_string: &str) -> Vec<u32> {
+        let dict = fix_dictionaries::for_begin_string(if begin_string == "FIXT.1.1" {
+            "FIX.5.0SP2"
+        } else {
+            begin_string
+        })
+        .expect("a dictionary");
+        let field = dict.field_by_tag(103).expect("OrdRejReason");
+        field
+            .enums()
+            .expect("an enumerated field")
+            .map(|e| e.value().parse().expect("numeric"))
+            .collect()
+    }
+
+    #[test]
+    fn every_reason_code_is_one_the_session_version_defines() {
+        for begin in ["FIX.4.2", "FIX.4.4", "FIXT.1.1"] {
+            let ok = defined(begin);
+            // Every code RejectReason::fix_code returns.
+            for code in [1, 2, 6, 13, 16, 18, 99] {
+                let sent = ord_rej_reason_for(code, begin);
+                assert!(
+                    ok.contains(&sent),
+                    "{begin}: {code} is sent as {sent}, not in {ok:?}"
+                );
+                if ok.contains(&code) {
+                    assert_eq!(sent, code, "{begin}: a defined code is sent as it is");
+                }
+            }
+        }
+    }
 }
 
 /// FIX ExecType (150).

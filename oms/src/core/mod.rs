@@ -79,9 +79,9 @@ use crate::types::{
 
 /// The maps of the state: insertion-ordered (iteration, and so every
 /// output and the snapshot, follows the order of the events), hashed with
-/// SipHash under fixed keys (`DefaultHasher::default()`), so no ambient
-/// randomness reaches the core.
-pub type Map<K, V> = IndexMap<K, V, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
+/// FxHash (rustc-hash: fixed, no seed), so no ambient randomness reaches
+/// the core; a fraction of SipHash's cost on the short ids it hashes.
+pub type Map<K, V> = IndexMap<K, V, BuildHasherDefault<rustc_hash::FxHasher>>;
 
 /// The number in an ExecID the core issued (`E{n}`, increasing by one
 /// per client report), or `None` for any other ExecID.

@@ -48,17 +48,14 @@ impl MessageBuilder {
         let mut b = itoa::Buffer::new();
         self.body.extend_from_slice(b.format(tag).as_bytes());
         self.body.push(b'=');
-        let mut s = String::new();
-        let _ = write!(s, "{value}");
-        self.body.extend_from_slice(s.as_bytes());
+        let _ = write!(BytesWriter(&mut self.body), "{value}");
         self.body.push(SOH);
         self
     }
 
     pub fn field_u64(&mut self, tag: u32, value: u64) -> &mut Self {
         let mut b = itoa::Buffer::new();
-        let v = b.format(value).as_bytes().to_vec();
-        push_field(&mut self.body, tag, &v);
+        push_field(&mut self.body, tag, b.format(value).as_bytes());
         self
     }
 
@@ -96,6 +93,16 @@ impl MessageBuilder {
             &self.body,
         );
         out
+    }
+}
+
+/// `fmt::Write` straight into a byte buffer (no intermediate String).
+struct BytesWriter<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for BytesWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }
 

@@ -150,16 +150,43 @@ pub async fn start(o: &DemoOptions) -> anyhow::Result<(Gateway, simfix::RunningV
         c.seed = seed;
         venues.push(Venue::new(c, instruments.clone(), now)?);
     }
-    let sim = simfix::serve(
-        FixServerConfig {
-            bind: "127.0.0.1:0".parse()?,
-            tls: None,
-            validate: true,
-        },
-        venues,
-        Arc::new(MemoryStoreFactory),
-    )
-    .await?;
+    // The exchange runs on a thread of its own, as a real one would on
+    // its own machine: the gateway's runtime only carries the gateway.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("sim-venues".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(anyhow::anyhow!("sim venues: runtime: {e}")));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let served = simfix::serve(
+                    FixServerConfig {
+                        bind: "127.0.0.1:0".parse().expect("a literal address"),
+                        tls: None,
+                        validate: true,
+                    },
+                    venues,
+                    Arc::new(MemoryStoreFactory),
+                )
+                .await
+                .map_err(anyhow::Error::from);
+                if tx.send(served).is_ok() {
+                    // Serve until the process ends.
+                    std::future::pending::<()>().await;
+                }
+            });
+        })?;
+    let sim = rx
+        .await
+        .map_err(|_| anyhow::anyhow!("the sim venues' thread ended"))??;
     let gw = runtime::start(demo_config(o, sim.local_addr.port())).await?;
     for v in &gw.venues {
         tokio::time::timeout(Duration::from_secs(10), v.wait_for(|s| s.logged_on))

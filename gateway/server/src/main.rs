@@ -12,6 +12,13 @@ use std::path::PathBuf;
     about = "FIX broker gateway and order management system"
 )]
 struct Cli {
+    /// Runtime threads for `run`, `demo` and `bench`. 1 (the default)
+    /// runs every FIX session and the OMS core on one thread: on a small
+    /// machine that gives both the lowest latency and the most orders/s,
+    /// as nothing is handed between cores (BENCHMARKS.md). More threads
+    /// spread the sessions over cores (many clients, TLS handshakes).
+    #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -80,11 +87,15 @@ enum Cmd {
     },
 }
 
-fn rt() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
+fn rt(threads: u16) -> anyhow::Result<tokio::runtime::Runtime> {
+    let mut b = if threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(usize::from(threads));
+        b
+    };
+    Ok(b.enable_all().build()?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -152,7 +163,7 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Run { config } => {
             let cfg = gateway::config::GatewayConfig::load(&config)?;
-            rt()?.block_on(async move {
+            rt(cli.threads)?.block_on(async move {
                 let gw = gateway::runtime::start(cfg).await?;
                 for l in &gw.listeners {
                     println!("fixgw listening for FIX on {}", l.local_addr);
@@ -184,7 +195,7 @@ fn main() -> anyhow::Result<()> {
                 bench,
                 fsync,
             };
-            rt()?.block_on(async move {
+            rt(cli.threads)?.block_on(async move {
                 let (gw, sim) = gateway::demo::start(&o).await?;
                 print!("{}", gateway::demo::banner(&o, &sim));
                 match orders {
@@ -213,7 +224,7 @@ fn main() -> anyhow::Result<()> {
             count,
             window,
             qty,
-        } => rt()?.block_on(async move {
+        } => rt(cli.threads)?.block_on(async move {
             let report = sim_venue::load::run(
                 load_cfg(
                     target,

@@ -176,8 +176,7 @@ pub async fn start(o: &DemoOptions) -> anyhow::Result<(Gateway, simfix::RunningV
                     venues,
                     Arc::new(MemoryStoreFactory),
                 )
-                .await
-                .map_err(anyhow::Error::from);
+                .await;
                 if tx.send(served).is_ok() {
                     // Serve until the process ends.
                     std::future::pending::<()>().await;

@@ -7,7 +7,8 @@ use fix_engine::codec::time::{format_utc_string, TimePrecision};
 use fix_engine::codec::{Message, MessageBuilder};
 use oms::events::{
     CancelRequest, CloseKind, EventKind, NewOrder, ReplaceRequest, StatusRequest, VenueAck,
-    VenueCancelRejected, VenueClosed, VenueFill, VenueRejected, VenueReplaced,
+    VenueCancelRejected, VenueClosed, VenueFill, VenueRejected, VenueReplaced, VenueTradeBust,
+    VenueTradeCorrect,
 };
 use oms::outputs::{CxlRejResponseTo, VenueCancel, VenueNewOrder, VenueReplace};
 use oms::{
@@ -212,13 +213,17 @@ pub fn exec_report(er: &ExecutionReport, begin_string: &str) -> MessageBuilder {
     if let Some(r) = &er.exec_ref_id {
         m.field(19, r.as_str());
     }
-    let exec_type = match (er.exec_type, fix42) {
-        (oms::ExecType::Trade, true) if er.leaves_qty.is_zero() => ch('2'),
-        (oms::ExecType::Trade, true) => ch('1'),
-        (t, _) => ch(t.fix_char()),
+    // FIX 4.2 has no ExecType G/H: a correction or bust is ExecTransType
+    // (20) 2 or 1, with ExecType giving the order's state after it.
+    let (exec_type, trans) = match (er.exec_type, fix42) {
+        (oms::ExecType::Trade, true) if er.leaves_qty.is_zero() => (ch('2'), "0"),
+        (oms::ExecType::Trade, true) => (ch('1'), "0"),
+        (oms::ExecType::TradeCorrect, true) => (ch(ord_status(er, true)), "2"),
+        (oms::ExecType::TradeCancel, true) => (ch(ord_status(er, true)), "1"),
+        (t, _) => (ch(t.fix_char()), "0"),
     };
     if fix42 {
-        m.field(20, "0");
+        m.field(20, trans);
     }
     m.field(150, exec_type).field(39, ch(ord_status(er, fix42)));
     m.field(1, er.account.as_str())
@@ -350,13 +355,24 @@ fn dec(m: &Message, tag: u32) -> Option<Decimal> {
 
 /// A venue's report as OMS events (an ExecutionReport that both fills and
 /// closes an order yields the fill; the close follows from quantities).
+///
+/// Trade corrections and busts: ExecType (150) G (Trade Correct) and H
+/// (Trade Cancel), or on FIX 4.2 ExecTransType (20) 2 (Correct) and 1
+/// (Cancel), name the venue fill they change by ExecRefID (19, the
+/// original fill's ExecID); a correction carries the corrected LastQty
+/// (32) and LastPx (31). The OMS applies each once (by its own ExecID,
+/// 17) and alerts on one that names no fill it knows.
 pub fn venue_events(venue: &VenueId, m: &Message) -> Vec<EventKind> {
     let v = venue.clone();
     let cl = |tag| ClOrdId::new(m.get_str(tag).unwrap_or(""));
     let text = m.get_str(58).map(str::to_owned);
     match m.msg_type() {
         b"8" => {
-            let exec_type = m.get(150).unwrap_or(b"");
+            let exec_type = match m.get(20) {
+                Some(b"1") => b"H".as_slice(),
+                Some(b"2") => b"G".as_slice(),
+                _ => m.get(150).unwrap_or(b""),
+            };
             let status = m.get(39).unwrap_or(b"");
             let order_id = m.get_str(37).filter(|s| *s != "NONE").map(OrderId::new);
             match exec_type {
@@ -421,6 +437,18 @@ pub fn venue_events(venue: &VenueId, m: &Message) -> Vec<EventKind> {
                     cl_ord_id: cl(11),
                     text,
                 })],
+                b"G" => vec![EventKind::VenueTradeCorrect(VenueTradeCorrect {
+                    venue: v,
+                    exec_id: ExecId::new(m.get_str(17).unwrap_or("")),
+                    exec_ref_id: ExecId::new(m.get_str(19).unwrap_or("")),
+                    last_qty: Qty(m.get_u64(32).unwrap_or(0)),
+                    last_px: Px(dec(m, 31).unwrap_or_default()),
+                })],
+                b"H" => vec![EventKind::VenueTradeBust(VenueTradeBust {
+                    venue: v,
+                    exec_id: ExecId::new(m.get_str(17).unwrap_or("")),
+                    exec_ref_id: ExecId::new(m.get_str(19).unwrap_or("")),
+                })],
                 _ => Vec::new(),
             }
         }
@@ -440,5 +468,187 @@ pub fn venue_events(venue: &VenueId, m: &Message) -> Vec<EventKind> {
             })]
         }
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fix_engine::codec::encode_message;
+
+    /// A parsed message of `begin` with `b`'s body.
+    pub(crate) fn parse(begin: &str, b: &MessageBuilder) -> Message {
+        let mut out = Vec::new();
+        encode_message(
+            &mut out,
+            begin,
+            b.msg_type(),
+            "V",
+            "GATEWAY",
+            7,
+            b"20260304-15:00:00.000",
+            b"",
+            b.body_bytes(),
+        );
+        Message::parse(out.into()).expect("a valid message")
+    }
+
+    fn report(fields: &[(u32, &str)]) -> MessageBuilder {
+        let mut b = MessageBuilder::new("8");
+        for (t, v) in fields {
+            b.field(*t, v);
+        }
+        b
+    }
+
+    fn v() -> VenueId {
+        VenueId::from("SIMX")
+    }
+
+    #[test]
+    fn trade_correct_and_bust_name_the_fill_they_change() {
+        let correct = report(&[
+            (37, "O0-1"),
+            (11, "O1.1"),
+            (17, "C9"),
+            (19, "X5"),
+            (150, "G"),
+            (39, "2"),
+            (55, "AAPL"),
+            (54, "1"),
+            (32, "80"),
+            (31, "189.5"),
+            (151, "0"),
+            (14, "300"),
+            (6, "190.01"),
+        ]);
+        assert_eq!(
+            venue_events(&v(), &parse("FIX.4.4", &correct)),
+            vec![EventKind::VenueTradeCorrect(VenueTradeCorrect {
+                venue: v(),
+                exec_id: ExecId::from("C9"),
+                exec_ref_id: ExecId::from("X5"),
+                last_qty: Qty(80),
+                last_px: Px("189.5".parse().unwrap()),
+            })]
+        );
+        let bust = report(&[
+            (37, "O0-1"),
+            (11, "O1.1"),
+            (17, "B9"),
+            (19, "X6"),
+            (150, "H"),
+            (39, "1"),
+            (55, "AAPL"),
+            (54, "1"),
+            (151, "0"),
+            (14, "200"),
+            (6, "190.01"),
+        ]);
+        assert_eq!(
+            venue_events(&v(), &parse("FIX.4.4", &bust)),
+            vec![EventKind::VenueTradeBust(VenueTradeBust {
+                venue: v(),
+                exec_id: ExecId::from("B9"),
+                exec_ref_id: ExecId::from("X6"),
+            })]
+        );
+    }
+
+    #[test]
+    fn fix42_corrections_and_busts_are_exec_trans_types() {
+        let base = [
+            (37, "O0-1"),
+            (11, "O1.1"),
+            (17, "K1"),
+            (19, "X5"),
+            (150, "2"),
+            (39, "2"),
+            (55, "AAPL"),
+            (54, "1"),
+            (32, "100"),
+            (31, "190.5"),
+        ];
+        let with = |trans: &str| {
+            let mut f = vec![(20, trans)];
+            f.extend_from_slice(&base);
+            venue_events(&v(), &parse("FIX.4.2", &report(&f)))
+        };
+        assert!(
+            matches!(&with("2")[..], [EventKind::VenueTradeCorrect(c)]
+                if c.exec_ref_id.as_str() == "X5" && c.last_qty == Qty(100)),
+            "{:?}",
+            with("2")
+        );
+        assert!(
+            matches!(&with("1")[..], [EventKind::VenueTradeBust(b)]
+                if b.exec_id.as_str() == "K1" && b.exec_ref_id.as_str() == "X5"),
+            "{:?}",
+            with("1")
+        );
+        // ExecTransType New: an ordinary fill (FIX 4.2 ExecType 2).
+        assert!(
+            matches!(&with("0")[..], [EventKind::VenueFill(f)] if f.exec_id.as_str() == "K1"),
+            "{:?}",
+            with("0")
+        );
+    }
+
+    fn client_report(exec_type: oms::ExecType) -> ExecutionReport {
+        ExecutionReport {
+            session: "C".into(),
+            account: AccountId::from("ACC1"),
+            order_id: OrderId::from("O1"),
+            exec_id: ExecId::from("E9"),
+            exec_type,
+            ord_status: oms::OrdStatus::PartiallyFilled,
+            cl_ord_id: ClOrdId::from("L1"),
+            orig_cl_ord_id: None,
+            exec_ref_id: Some(ExecId::from("E3")),
+            symbol: Symbol::from("AAPL"),
+            side: Side::Buy,
+            ord_type: OrdType::Limit,
+            price: Some(Px(Decimal::from(191))),
+            tif: TimeInForce::Day,
+            order_qty: Qty(300),
+            last_qty: Qty(100),
+            last_px: Px(Decimal::from(190)),
+            last_mkt: Some(VenueId::from("SIMX")),
+            cum_qty: Qty(200),
+            leaves_qty: Qty(100),
+            avg_px: Px(Decimal::from(190)),
+            text: None,
+            transact_time: Timestamp(1_772_636_400_000_000_000),
+        }
+    }
+
+    #[test]
+    fn client_sees_corrections_and_busts_with_exec_ref_id() {
+        for (t, c) in [
+            (oms::ExecType::TradeCorrect, "G"),
+            (oms::ExecType::TradeCancel, "H"),
+        ] {
+            let m = parse("FIX.4.4", &exec_report(&client_report(t), "FIX.4.4"));
+            assert_eq!(m.get_str(150), Some(c));
+            assert_eq!(m.get_str(19), Some("E3"));
+            assert_eq!(m.get_str(39), Some("1"));
+            assert_eq!((m.get_u64(14), m.get_u64(151)), (Some(200), Some(100)));
+            assert!(!m.has(20));
+        }
+        // FIX 4.2: ExecTransType says correct (2) or cancel (1).
+        for (t, trans) in [
+            (oms::ExecType::TradeCorrect, "2"),
+            (oms::ExecType::TradeCancel, "1"),
+        ] {
+            let m = parse("FIX.4.2", &exec_report(&client_report(t), "FIX.4.2"));
+            assert_eq!(m.get_str(20), Some(trans));
+            assert_eq!(m.get_str(150), Some("1"));
+            assert_eq!(m.get_str(19), Some("E3"));
+        }
+        let m = parse(
+            "FIX.4.2",
+            &exec_report(&client_report(oms::ExecType::Trade), "FIX.4.2"),
+        );
+        assert_eq!((m.get_str(20), m.get_str(150)), (Some("0"), Some("1")));
     }
 }

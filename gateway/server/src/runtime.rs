@@ -38,11 +38,20 @@ pub fn now_ts() -> Timestamp {
     Timestamp(Utc::now().timestamp_nanos_opt().unwrap_or_default())
 }
 
+/// A read-only look at the core's state, run inside the core task.
+pub type Inspect = Box<dyn FnOnce(&oms::OmsCore) + Send>;
+
 /// Inputs of the core task.
 pub enum CoreMsg {
     Event(Event),
     /// A human-readable summary of positions and P&L.
     Summary(oneshot::Sender<String>),
+    /// Runs against the core's state once every event sent before it is
+    /// applied (operators' queries, the settlement job, tests).
+    Inspect(Inspect),
+    /// One event applied on its own (its own journal append), its
+    /// outputs routed as usual and also handed back.
+    Apply(Event, oneshot::Sender<Vec<Output>>),
 }
 
 /// A running gateway.
@@ -62,6 +71,36 @@ impl Gateway {
         }
         rx.await.unwrap_or_else(|_| "core stopped".into())
     }
+
+    /// Runs `f` on the core's state after every event sent so far is
+    /// applied; `None` if the core has stopped.
+    pub async fn inspect<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&oms::OmsCore) -> R + Send + 'static,
+    ) -> Option<R> {
+        inspect(&self.core, f).await
+    }
+}
+
+/// [`Gateway::inspect`] through a core sender.
+pub async fn inspect<R: Send + 'static>(
+    core: &mpsc::UnboundedSender<CoreMsg>,
+    f: impl FnOnce(&oms::OmsCore) -> R + Send + 'static,
+) -> Option<R> {
+    let (tx, rx) = oneshot::channel();
+    let job: Inspect = Box::new(move |c| {
+        let _ = tx.send(f(c));
+    });
+    core.send(CoreMsg::Inspect(job)).ok()?;
+    rx.await.ok()
+}
+
+/// Applies `ev` on its own and returns its outputs; `None` if the core
+/// has stopped (or its journal failed).
+pub async fn apply(core: &mpsc::UnboundedSender<CoreMsg>, ev: Event) -> Option<Vec<Output>> {
+    let (tx, rx) = oneshot::channel();
+    core.send(CoreMsg::Apply(ev, tx)).ok()?;
+    rx.await.ok()
 }
 
 /// Where `msg` sits in its session, for the journal.
@@ -620,12 +659,20 @@ async fn run_core<J: Journal>(
 ) {
     let mut batch = Vec::with_capacity(512);
     let mut queries = Vec::new();
+    let mut inspects: Vec<Inspect> = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
+        let mut single = None;
         while let Some(msg) = next.take() {
             match msg {
                 CoreMsg::Event(e) => batch.push(e),
                 CoreMsg::Summary(tx) => queries.push(tx),
+                CoreMsg::Inspect(f) => inspects.push(f),
+                CoreMsg::Apply(e, tx) => {
+                    // Applied after the batch before it, on its own.
+                    single = Some((e, tx));
+                    break;
+                }
             }
             if batch.len() < 1024 {
                 next = rx.try_recv().ok();
@@ -643,8 +690,23 @@ async fn run_core<J: Journal>(
                 }
             }
         }
+        if let Some((e, tx)) = single {
+            match oms.handle(vec![e]).await {
+                Ok(outputs) => {
+                    let _ = tx.send(outputs.clone());
+                    route(&routes, outputs);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "journal append failed; the OMS stops accepting events");
+                    break;
+                }
+            }
+        }
         for q in queries.drain(..) {
             let _ = q.send(summary(oms.core()));
+        }
+        for f in inspects.drain(..) {
+            f(oms.core());
         }
     }
 }

@@ -772,3 +772,103 @@ impl GatewayProcess {
         self.child.kill().await.expect("SIGKILL fixgw");
     }
 }
+
+// ---------------------------------------------------------------- journal
+
+/// The OMS core a restart on `cfg` would recover: the journal replayed
+/// with the gateway's own configuration (OMS settings and pre-trade
+/// checker). The file journal is replayed from a copy, so a running
+/// gateway's journal is not touched.
+pub async fn replayed_core(storage: &Storage, cfg: &GatewayConfig) -> oms::OmsCore {
+    let oms_cfg = oms::OmsConfig {
+        venues: cfg
+            .venues
+            .iter()
+            .map(|v| oms::VenueId::new(v.id.as_str()))
+            .collect(),
+        default_venues: cfg
+            .instruments
+            .iter()
+            .map(|i| {
+                (
+                    oms::Symbol::new(i.symbol.as_str()),
+                    oms::VenueId::new(i.venue.as_str()),
+                )
+            })
+            .collect(),
+        drop_copy: cfg.clients.iter().any(|c| c.drop_copy),
+    };
+    let checker = gateway::checks::build_checker(cfg).expect("checker");
+    let router = Box::new(oms::DefaultRouter);
+    match storage.backend {
+        Backend::Files => {
+            let copy = tempfile::tempdir().expect("tempdir");
+            let from = cfg.gateway.data_dir.join("journal").join("journal.log");
+            std::fs::copy(&from, copy.path().join("journal.log"))
+                .unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+            let j = oms::FileJournal::open(copy.path(), oms::FsyncPolicy::Never)
+                .expect("open the journal copy");
+            oms::OmsCore::recover(oms_cfg, checker, router, &j)
+                .await
+                .expect("replay")
+        }
+        Backend::Postgres => {
+            let j = oms::PgJournal::connect(&pg_url(), Some(&cfg.gateway.journal_schema()))
+                .await
+                .expect("open the journal");
+            oms::OmsCore::recover(oms_cfg, checker, router, &j)
+                .await
+                .expect("replay")
+        }
+    }
+}
+
+/// A venue fill as the OMS booked it.
+#[derive(Clone, Debug)]
+pub struct BookedFill {
+    pub venue: String,
+    /// The venue's ExecID.
+    pub exec_id: String,
+    /// The ExecID of the client report of this fill.
+    pub client_exec_id: String,
+    pub qty: u64,
+    pub px: Decimal,
+    /// The child order's ClOrdID and venue OrderID.
+    pub child_cl_ord_id: String,
+    pub venue_order_id: String,
+    pub busted: bool,
+}
+
+/// Every venue fill the gateway's core has booked, in booking order.
+pub async fn booked_fills(gw: &Gateway) -> Vec<BookedFill> {
+    gw.inspect(|core| {
+        let st = core.state();
+        let mut out = Vec::new();
+        for (venue, fills) in &st.fills {
+            for (exec, f) in fills {
+                let child = &st.orders[&f.order_id].children[f.child];
+                out.push((
+                    f.ledger_id,
+                    BookedFill {
+                        venue: venue.as_str().to_owned(),
+                        exec_id: exec.as_str().to_owned(),
+                        client_exec_id: f.client_exec_id.as_str().to_owned(),
+                        qty: f.qty.0,
+                        px: f.px.dec(),
+                        child_cl_ord_id: child.cl_ord_id.as_str().to_owned(),
+                        venue_order_id: child
+                            .venue_order_id
+                            .as_ref()
+                            .map(|o| o.as_str().to_owned())
+                            .unwrap_or_default(),
+                        busted: f.busted,
+                    },
+                ));
+            }
+        }
+        out.sort_by_key(|(id, _)| *id);
+        out.into_iter().map(|(_, f)| f).collect()
+    })
+    .await
+    .expect("core alive")
+}

@@ -12,6 +12,12 @@
 #   C. tests/interop/quickfix_client.cpp (QuickFIX C++ as the client) ->
 #      `sim-venue`.
 #   D. quickfix_client -> executor: QuickFIX on both ends, one hop.
+#   E. `fixgw bench` (the same load client) -> `fixgw demo --bench`: the
+#      full round trip client -> gateway (risk, OMS, journal) -> sim venue
+#      -> gateway -> client, with the journal written before every
+#      acknowledgement (--journal-fsync never: survives kill -9) and with
+#      an fdatasync per journal batch (--journal-fsync always).
+#   F. quickfix_client -> `fixgw demo --bench`.
 #
 # Each for W=1 and W=200 in flight, N orders, RUNS runs, each run against a
 # freshly started acceptor; prints every run and a table of medians.
@@ -24,6 +30,11 @@
 #   QF_DICTIONARY  QuickFIX's FIX44.xml (default
 #                  ../shared/fix-acceptance/spec/FIX44.xml beside the repo)
 #   WINDOWS        windows to measure (default "1 200")
+#   FIXGW          fixgw binary (default .../release/fixgw; cargo build
+#                  --release -p gateway --bin fixgw)
+#   CASES          cases to run (default all: load-executor load-simvenue
+#                  load-simvenue-file qfclient-simvenue qfclient-executor
+#                  fixgw-bench fixgw-bench-fsync qfclient-fixgw)
 #   KEEP_TMP=1     keep the working directory (settings, logs, outputs)
 #
 # Needs g++, pkg-config, libquickfix-dev and libquickfix-doc, python3.
@@ -36,6 +47,8 @@ RUNS=${2:-3}
 WINDOWS=${WINDOWS:-"1 200"}
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO_DIR/target}
 SIM_VENUE=${SIM_VENUE:-$TARGET_DIR/release/sim-venue}
+FIXGW=${FIXGW:-$TARGET_DIR/release/fixgw}
+CASES=${CASES:-"load-executor load-simvenue load-simvenue-file qfclient-simvenue qfclient-executor fixgw-bench fixgw-bench-fsync qfclient-fixgw"}
 QF_DICTIONARY=${QF_DICTIONARY:-$(dirname "$REPO_DIR")/shared/fix-acceptance/spec/FIX44.xml}
 EXAMPLES=/usr/share/doc/libquickfix-doc/examples
 ORDERS="AAPL=199.00,MSFT=440.00"
@@ -51,6 +64,10 @@ pkg-config --exists quickfix || die "libquickfix-dev is not installed (apt-get i
 [ -d "$EXAMPLES/executor" ] || die "libquickfix-doc is not installed (apt-get install -y libquickfix-doc)"
 QF_DICTIONARY=$(realpath "$QF_DICTIONARY")
 SIM_VENUE=$(realpath "$SIM_VENUE")
+case " $CASES " in
+*fixgw*) [ -x "$FIXGW" ] || die "no fixgw binary at $FIXGW (cargo build --release -p gateway --bin fixgw, or set FIXGW)"
+    FIXGW=$(realpath "$FIXGW") ;;
+esac
 
 WORK=$(mktemp -d /tmp/quickfix-bench.XXXXXX)
 SERVER_PID=
@@ -154,6 +171,20 @@ start_sim_venue() {
     start_server "$SIM_VENUE" --port "$PORT" --comp-id SIMX --symbols AAPL=190.00,MSFT=420.00 --seed 1 "$@"
 }
 
+# `fixgw demo --bench` on a free port; $1: journal fsync (never|always).
+start_fixgw() {
+    PORT=$(free_port)
+    rm -rf "$WORK/gw"
+    start_server "$FIXGW" demo --bench --journal-fsync "$1" --port "$PORT" --tls-port "$(free_port)" \
+        --data-dir "$WORK/gw" --certs "$REPO_DIR/certs"
+    # The port opens before the venue sessions are logged on: wait for the banner.
+    local deadline=$((SECONDS + 30))
+    until grep -q "fixgw demo is running" "$WORK/server.log"; do
+        [ "$SECONDS" -lt "$deadline" ] || die "fixgw demo did not report running within 30 s"
+        sleep 0.1
+    done
+}
+
 # One run: the client's output in $WORK/out; one result line appended to
 # $WORK/results: "case W orders_per_s ack_p50_us ack_p99_us close_p50_us".
 record() {
@@ -215,6 +246,18 @@ run_case() {
                 { cat "$WORK/out" >&2; die "quickfix_client against sim-venue failed"; }
             record "$case" "$w" qf
             ;;
+        fixgw-bench | fixgw-bench-fsync)
+            if [ "$case" = fixgw-bench ]; then start_fixgw never; else start_fixgw always; fi
+            "$FIXGW" bench --target "127.0.0.1:$PORT" -n "$N" -w "$w" >"$WORK/out" 2>&1 ||
+                { cat "$WORK/out" >&2; die "fixgw bench against fixgw demo failed"; }
+            record "$case" "$w" load
+            ;;
+        qfclient-fixgw)
+            start_fixgw never
+            QF_DICTIONARY=$QF_DICTIONARY "$QF_CLIENT" 127.0.0.1 "$PORT" CLIENT1 GATEWAY "$N" "$w" "AAPL=195.00,MSFT=430.00" ACC1 >"$WORK/out" 2>&1 ||
+                { cat "$WORK/out" >&2; die "quickfix_client against fixgw demo failed"; }
+            record "$case" "$w" qf
+            ;;
         qfclient-executor)
             start_executor
             QF_DICTIONARY=$QF_DICTIONARY "$QF_CLIENT" 127.0.0.1 "$PORT" LOAD1 EXECUTOR "$N" "$w" "$ORDERS" ACC1 >"$WORK/out" 2>&1 ||
@@ -229,10 +272,11 @@ run_case() {
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "QuickFIX $(dpkg-query -W -f='${Version}' libquickfix-dev 2>/dev/null || pkg-config --modversion quickfix); executor: $EXECUTOR_FROM"
 echo "sim-venue: $SIM_VENUE"
+echo "fixgw: $FIXGW"
 echo "N=$N, runs=$RUNS, windows: $WINDOWS"
 : >"$WORK/results"
 for w in $WINDOWS; do
-    for case in load-executor load-simvenue load-simvenue-file qfclient-simvenue qfclient-executor; do
+    for case in $CASES; do
         run_case "$case" "$w"
     done
 done
@@ -250,6 +294,9 @@ names = {
     "load-simvenue-file": "sim-venue load -> sim-venue --data-dir",
     "qfclient-simvenue": "quickfix_client -> sim-venue",
     "qfclient-executor": "quickfix_client -> QuickFIX executor",
+    "fixgw-bench": "fixgw bench -> fixgw demo --bench (round trip via a venue)",
+    "fixgw-bench-fsync": "fixgw bench -> fixgw demo --bench --journal-fsync always",
+    "qfclient-fixgw": "quickfix_client -> fixgw demo --bench",
 }
 print()
 print("| client -> acceptor | W | orders/s | ack p50 us | ack p99 us | close p50 us | runs |")

@@ -8,4 +8,5 @@ pub mod config;
 pub mod demo;
 pub mod fixmap;
 pub mod runtime;
+pub mod threads;
 pub mod validators;

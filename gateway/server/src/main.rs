@@ -19,6 +19,11 @@ struct Cli {
     /// spread the sessions over cores (many clients, TLS handshakes).
     #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: u16,
+    /// Busy-poll the sockets for this many microseconds after the last
+    /// work instead of sleeping (lower latency on a quiet machine, a core
+    /// spent while traffic flows). Default 0; 100 for `demo --bench`.
+    #[arg(long, global = true)]
+    busy_poll_us: Option<u64>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -87,15 +92,21 @@ enum Cmd {
     },
 }
 
-fn rt(threads: u16) -> anyhow::Result<tokio::runtime::Runtime> {
-    let mut b = if threads == 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(usize::from(threads));
-        b
-    };
-    Ok(b.enable_all().build()?)
+/// The runtime for `run`, `demo` and `bench` (see `--threads`,
+/// `--busy-poll-us`).
+struct RuntimeOpts {
+    threads: u16,
+    busy_poll_us: Option<u64>,
+}
+
+impl RuntimeOpts {
+    fn build(&self, default_busy_poll_us: u64) -> anyhow::Result<tokio::runtime::Runtime> {
+        let busy = self.busy_poll_us.unwrap_or(default_busy_poll_us);
+        Ok(gateway::threads::runtime(
+            self.threads,
+            std::time::Duration::from_micros(busy),
+        )?)
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -140,6 +151,10 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    let rt = RuntimeOpts {
+        threads: cli.threads,
+        busy_poll_us: cli.busy_poll_us,
+    };
     match cli.command {
         Cmd::AcceptanceServer { port, host } => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -163,7 +178,7 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Run { config } => {
             let cfg = gateway::config::GatewayConfig::load(&config)?;
-            rt(cli.threads)?.block_on(async move {
+            rt.build(0)?.block_on(async move {
                 let gw = gateway::runtime::start(cfg).await?;
                 for l in &gw.listeners {
                     println!("fixgw listening for FIX on {}", l.local_addr);
@@ -195,7 +210,7 @@ fn main() -> anyhow::Result<()> {
                 bench,
                 fsync,
             };
-            rt(cli.threads)?.block_on(async move {
+            rt.build(if bench { 100 } else { 0 })?.block_on(async move {
                 let (gw, sim) = gateway::demo::start(&o).await?;
                 print!("{}", gateway::demo::banner(&o, &sim));
                 match orders {
@@ -224,7 +239,7 @@ fn main() -> anyhow::Result<()> {
             count,
             window,
             qty,
-        } => rt(cli.threads)?.block_on(async move {
+        } => rt.build(0)?.block_on(async move {
             let report = sim_venue::load::run(
                 load_cfg(
                     target,

@@ -19,7 +19,8 @@ impl MessageBuilder {
         Self {
             msg_type: msg_type.to_owned(),
             header: Vec::new(),
-            body: Vec::with_capacity(128),
+            // An ExecutionReport is 200-300 bytes: one allocation, no growth.
+            body: Vec::with_capacity(384),
         }
     }
 

@@ -34,6 +34,21 @@
 //!   venue ids must fit the engine's 16 bytes; these are start-time
 //!   errors.
 //!
+//! Market data (see `runtime::market_data`):
+//!
+//! - `[[venue]] market_data = true` (default): at every logon the venue
+//!   session subscribes (MarketDataRequest, one per instrument routed to
+//!   that venue: top of book, bids, offers and trades) and its snapshots
+//!   and updates become `VenueQuote` events (the router's best price) and
+//!   `MarketPrice` events (marks for unrealised P&L and the risk engine's
+//!   reference prices). `false`: no subscription.
+//! - `[gateway] market_data_conflate_ms` (default 200; 0 = off): at most
+//!   one quote and one mark event per (venue, symbol) per interval, the
+//!   newest value sent when the interval has passed (every event is
+//!   journaled).
+//! - `[gateway] mark_trade_max_age_ms` (default 60000): the mark is the
+//!   venue's last trade while it is at most this old, else the mid.
+//!
 //! The checker's state is rebuilt at start by replaying the journal
 //! through it, so its decisions must come out the same: change the risk
 //! file, `market_hours` or `[limits]` only on a fresh data directory (or
@@ -87,6 +102,24 @@ pub struct GatewaySection {
     /// "never" (leave it to the OS; survives a process kill, not a power cut).
     #[serde(default)]
     pub journal_fsync: JournalFsync,
+    /// Market data conflation: at most one quote and one mark event per
+    /// (venue, symbol) per this many milliseconds (every one is
+    /// journaled); the newest value goes in when the interval has passed.
+    /// 0: every update. Default 200.
+    #[serde(default = "default_conflate_ms")]
+    pub market_data_conflate_ms: u64,
+    /// A venue's last trade is the mark while it is at most this many
+    /// milliseconds old; after that the mid of its quote is. Default
+    /// 60000; 0: the mid whenever the quote is two-sided.
+    #[serde(default = "default_mark_trade_max_age_ms")]
+    pub mark_trade_max_age_ms: u64,
+}
+
+fn default_conflate_ms() -> u64 {
+    200
+}
+fn default_mark_trade_max_age_ms() -> u64 {
+    60_000
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -105,6 +138,8 @@ impl Default for GatewaySection {
             postgres_url: None,
             postgres_schema_prefix: String::new(),
             journal_fsync: JournalFsync::default(),
+            market_data_conflate_ms: default_conflate_ms(),
+            mark_trade_max_age_ms: default_mark_trade_max_age_ms(),
         }
     }
 }
@@ -178,6 +213,14 @@ pub struct VenueConfig {
     pub begin_string: String,
     #[serde(default = "default_hb")]
     pub heartbeat_secs: u64,
+    /// Subscribe to this venue's top of book and trades for the
+    /// instruments routed to it, at every logon (default true).
+    #[serde(default = "default_true")]
+    pub market_data: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]

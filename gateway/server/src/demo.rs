@@ -69,6 +69,7 @@ pub fn demo_config(o: &DemoOptions, venue_port: u16) -> GatewayConfig {
         hosts: vec![format!("127.0.0.1:{venue_port}")],
         begin_string: "FIX.4.4".into(),
         heartbeat_secs: 30,
+        market_data: true,
     };
     GatewayConfig {
         gateway: GatewaySection {
@@ -81,6 +82,7 @@ pub fn demo_config(o: &DemoOptions, venue_port: u16) -> GatewayConfig {
             } else {
                 JournalFsync::Never
             },
+            ..GatewaySection::default()
         },
         listeners: vec![
             ListenerConfig {
@@ -235,10 +237,9 @@ pub fn risk_summary(cfg: &GatewayConfig) -> String {
         s.push_str(&format!("\x20 relaxed for demo {}\n", relaxed.join("; ")));
     }
     s.push_str(
-        "\x20 not yet          no market data reaches the risk engine: price collars are off and \
-         marks are the first\n\x20                  price seen (a market order is refused, \
-         MissingPrice, until an order in that symbol\n\x20                  gave one); short \
-         sales are refused (orders carry no locate)\n",
+        "\x20 market data      each venue's top of book and trades: marks (last trade, else mid) \
+         value\n\x20                  positions and market orders; price collars are off\n\
+         \x20 not yet          short sales are refused (orders carry no locate)\n",
     );
     s
 }

@@ -10,6 +10,8 @@
 //! reports come back the same way. No lock is shared between sessions and
 //! the core; every hand-off is a channel send that cannot block.
 
+pub mod market_data;
+
 use crate::config::{GatewayConfig, JournalFsync};
 use crate::fixmap;
 use chrono::Utc;
@@ -60,11 +62,20 @@ pub struct Gateway {
     pub core: mpsc::UnboundedSender<CoreMsg>,
     pub venues: Vec<SessionHandle>,
     pub clients: Vec<SessionHandle>,
+    /// The market data task, if any venue has market data.
+    pub market_data: Option<mpsc::UnboundedSender<market_data::MdMsg>>,
 }
 
 impl Gateway {
-    /// Positions and P&L, from the core.
+    /// Positions and P&L, from the core, at the latest marks (market data
+    /// held back by conflation is sent to the core first).
     pub async fn summary(&self) -> String {
+        if let Some(md) = &self.market_data {
+            let (tx, rx) = oneshot::channel();
+            if md.send(market_data::MdMsg::Flush(tx)).is_ok() {
+                let _ = rx.await;
+            }
+        }
         let (tx, rx) = oneshot::channel();
         if self.core.send(CoreMsg::Summary(tx)).is_err() {
             return "core stopped".into();
@@ -156,16 +167,45 @@ impl Application for ClientApp {
     }
 }
 
-/// Venue session application: venue reports -> OMS events.
+/// Venue session application: venue reports -> OMS events; market data
+/// -> the market data task (see [`market_data`]).
 struct VenueApp {
     venue: VenueId,
     /// The FIX session key, named in journaled events' `source`.
     key: Arc<str>,
     core: mpsc::UnboundedSender<CoreMsg>,
+    /// Subscribed at every logon when market data is on.
+    md_symbols: Vec<String>,
+    md: Option<mpsc::UnboundedSender<market_data::MdMsg>>,
 }
 
 impl Application for VenueApp {
     fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
+        match msg.msg_type() {
+            b"W" | b"X" => {
+                if let (Some(md), Some(update)) = (&self.md, fixmap::market_data(msg)) {
+                    let _ = md.send(market_data::MdMsg::Update(market_data::MdInput {
+                        venue: self.venue.clone(),
+                        update,
+                        source: inbound(&self.key, ctx, msg),
+                    }));
+                }
+                return Ok(());
+            }
+            b"Y" => {
+                let req = msg.get_str(262).unwrap_or("");
+                let text = msg.get_str(58).unwrap_or("");
+                // A duplicate MDReqID: the venue still has (or got again
+                // by a resend) the subscription this logon asked for.
+                if msg.get(281) == Some(b"1") {
+                    tracing::debug!(venue = %self.venue, req, text, "market data already subscribed");
+                } else {
+                    tracing::warn!(venue = %self.venue, req, text, "venue refused a market data request");
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
         let now = now_ts();
         for kind in fixmap::venue_events(&self.venue, msg) {
             let ev = Event::new(now, kind).from_inbound(inbound(&self.key, ctx, msg));
@@ -174,11 +214,18 @@ impl Application for VenueApp {
         Ok(())
     }
 
-    fn on_event(&mut self, _ctx: &mut AppContext<'_>, event: &SessionEvent) {
+    fn on_event(&mut self, ctx: &mut AppContext<'_>, event: &SessionEvent) {
         let kind = match event {
-            SessionEvent::LoggedOn { .. } => EventKind::VenueConnected {
-                venue: self.venue.clone(),
-            },
+            SessionEvent::LoggedOn { .. } => {
+                if self.md.is_some() {
+                    for s in &self.md_symbols {
+                        ctx.send(fixmap::md_request(s));
+                    }
+                }
+                EventKind::VenueConnected {
+                    venue: self.venue.clone(),
+                }
+            }
             SessionEvent::Disconnected { .. } => EventKind::VenueDisconnected {
                 venue: self.venue.clone(),
             },
@@ -354,7 +401,16 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
         );
     }
 
-    // Venue sessions.
+    // Venue sessions, and the market data task they feed.
+    let md = cfg.venues.iter().any(|v| v.market_data).then(|| {
+        market_data::spawn(
+            market_data::MarketData::new(
+                Duration::from_millis(cfg.gateway.market_data_conflate_ms),
+                Duration::from_millis(cfg.gateway.mark_trade_max_age_ms),
+            ),
+            core_tx.clone(),
+        )
+    });
     let mut venues = HashMap::new();
     let mut venue_handles = Vec::new();
     for (v, (key, store, seq)) in cfg.venues.iter().zip(venue_stores) {
@@ -368,6 +424,13 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
             venue: VenueId::new(v.id.as_str()),
             key: key.to_string().into(),
             core: core_tx.clone(),
+            md_symbols: cfg
+                .instruments
+                .iter()
+                .filter(|i| i.venue == v.id)
+                .map(|i| i.symbol.clone())
+                .collect(),
+            md: md.clone().filter(|_| v.market_data),
         };
         let h = start_initiator(icfg, session, store, Box::new(app));
         venue_handles.push(h.clone());
@@ -387,6 +450,7 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
         core: core_tx,
         venues: venue_handles,
         clients: client_handles,
+        market_data: md,
     })
 }
 
@@ -750,7 +814,10 @@ fn route(r: &Routes, outputs: Vec<Output>) {
     }
 }
 
-fn summary(core: &oms::OmsCore) -> String {
+/// Positions and P&L per account (unrealised P&L at the marks; a
+/// position without a mark counts at cost), then the marks and each
+/// venue's top of book as the core knows them.
+pub fn summary(core: &oms::OmsCore) -> String {
     let p = core.portfolio();
     let mut s = String::new();
     for (acc, a) in p.accounts() {
@@ -763,12 +830,31 @@ fn summary(core: &oms::OmsCore) -> String {
             pnl.unrealised.round_dp(2)
         ));
         for (sym, pos) in &a.positions {
+            let mark = match p.mark(sym) {
+                Some(m) => format!("mark {m}"),
+                None => "no mark (valued at cost)".to_owned(),
+            };
             s.push_str(&format!(
-                "  {sym}: position {} (settled {}), average cost {}\n",
+                "  {sym}: position {} (settled {}), average cost {}, {mark}\n",
                 pos.qty,
                 pos.settled_qty,
                 pos.avg_cost.round_dp(4)
             ));
+        }
+    }
+    let quotes = &core.state().quotes;
+    if !quotes.is_empty() {
+        s.push_str("market (mark; venue bid / offer)\n");
+        for (sym, by_venue) in quotes {
+            let mark = p.mark(sym).map_or("none".to_owned(), |m| m.to_string());
+            let side = |x: Option<(oms::Px, oms::Qty)>| {
+                x.map_or("-".to_owned(), |(px, q)| format!("{q} @ {px}"))
+            };
+            let venues: Vec<String> = by_venue
+                .iter()
+                .map(|(v, q)| format!("{v} {} / {}", side(q.bid), side(q.ask)))
+                .collect();
+            s.push_str(&format!("- {sym}: mark {mark}; {}\n", venues.join("; ")));
         }
     }
     s

@@ -84,6 +84,7 @@ impl Storage {
                 String::new()
             },
             journal_fsync: JournalFsync::EveryBatch,
+            ..GatewaySection::default()
         }
     }
 }
@@ -242,6 +243,9 @@ pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig 
             hosts: vec![venue.to_string()],
             begin_string: "FIX.4.4".into(),
             heartbeat_secs: 30,
+            // These scenarios run without market data (a market order has
+            // no reference price until an order in its symbol gave one).
+            market_data: false,
         }],
         instruments: ["AAPL", "MSFT", "ZZZZ"]
             .iter()
@@ -871,4 +875,53 @@ pub async fn booked_fills(gw: &Gateway) -> Vec<BookedFill> {
     })
     .await
     .expect("core alive")
+}
+
+/// [`start_venues`] with the venue's configuration changed by `f` first.
+pub async fn start_venues_with(f: impl FnOnce(&mut SimVenueConfig)) -> simfix::RunningVenues {
+    let mut c = SimVenueConfig::new("SIMX");
+    c.seed = 7;
+    c.liquidity.levels = 5;
+    c.liquidity.size = 100;
+    c.liquidity.follow_volume_profile = false;
+    c.liquidity.walk_step_ns = 3_600_000_000_000;
+    f(&mut c);
+    let instruments = vec![
+        Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2)),
+        Instrument::equity("MSFT", Decimal::new(42000, 2), Decimal::new(1, 2)),
+    ];
+    let venue = Venue::new(c, instruments, simfix::now_nanos()).expect("venue");
+    simfix::serve(
+        FixServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            tls: None,
+            validate: true,
+        },
+        vec![venue],
+        Arc::new(MemoryStoreFactory),
+    )
+    .await
+    .expect("sim venue serves")
+}
+
+/// Asks the gateway's core until `f` holds (bounded by [`WAIT`]): for
+/// what reaches the core asynchronously (market data, venue reports).
+pub async fn core_until<R: Send + 'static>(
+    gw: &Gateway,
+    what: &str,
+    f: impl Fn(&oms::OmsCore) -> Option<R> + Send + Sync + Clone + 'static,
+) -> R {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let g = f.clone();
+        if let Some(r) = gw.inspect(move |c| g(c)).await.expect("core alive") {
+            return r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the core never reached: {what}\n{}",
+            gw.summary().await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -49,6 +49,21 @@
 //! - `[gateway] mark_trade_max_age_ms` (default 60000): the mark is the
 //!   venue's last trade while it is at most this old, else the mid.
 //!
+//! Settlement (see `runtime::settlement`): trades settle on their
+//! settlement date against each venue's clearing records.
+//!
+//! - `[[venue]] clearing_url = "http://127.0.0.1:PORT/SIMX/clearing"`
+//!   (plain HTTP, CSV with a header line as sim-venue's control endpoint
+//!   serves it) and/or `clearing_dir = "clearing/SIMX"` (every `*.csv` in
+//!   it; relative to this file's directory; must exist): where the
+//!   venue's clearing output comes from. A venue with neither has no
+//!   clearing: its trades are reported as breaks when due.
+//! - `[[venue]] clearing_account` (default `[gateway] comp_id`): the
+//!   records of accounts equal to it or starting with `it|` are ours.
+//! - `[settlement] interval_secs` (default 3600; 0 = at start only) and
+//!   `run_at_start` (default true): the job settles, once each, every
+//!   date up to today (America/New_York) that is due.
+//!
 //! The checker's state is rebuilt at start by replaying the journal
 //! through it, so its decisions must come out the same: change the risk
 //! file, `market_hours` or `[limits]` only on a fresh data directory (or
@@ -78,6 +93,9 @@ pub struct GatewayConfig {
     /// `[limits]` is checked).
     #[serde(default)]
     pub risk: Option<RiskSection>,
+    /// When trades are settled against the venues' clearing output.
+    #[serde(default)]
+    pub settlement: SettlementSection,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -217,6 +235,58 @@ pub struct VenueConfig {
     /// instruments routed to it, at every logon (default true).
     #[serde(default = "default_true")]
     pub market_data: bool,
+    /// The venue's clearing output over HTTP (`http://host:port/path`,
+    /// CSV as sim-venue's `GET /{venue}/clearing` serves it).
+    #[serde(default)]
+    pub clearing_url: Option<String>,
+    /// A directory where the venue drops clearing CSV files (every
+    /// `*.csv` in it is read); relative to the config file's directory.
+    #[serde(default)]
+    pub clearing_dir: Option<PathBuf>,
+    /// Whose records in the clearing output are ours: an `account` equal
+    /// to this or starting with `this|` (sim-venue names accounts
+    /// `SenderCompID|Account`). Default: `[gateway] comp_id`.
+    #[serde(default)]
+    pub clearing_account: Option<String>,
+    /// The venue's clearing records straight from an in-process sim venue
+    /// (the demo). Not a TOML key.
+    #[serde(skip)]
+    pub clearing_in_process: Option<InProcessClearing>,
+}
+
+/// A sim venue in this process whose clearing records the settlement job
+/// asks for directly.
+#[derive(Debug, Clone)]
+pub struct InProcessClearing {
+    pub input: tokio::sync::mpsc::UnboundedSender<sim_venue::fix::VenueInput>,
+    /// The venue's CompID in that process.
+    pub venue: String,
+}
+
+/// `[settlement]`: when the settlement job runs (see the module
+/// documentation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementSection {
+    /// Seconds between runs (default 3600); 0: at start only.
+    #[serde(default = "default_settle_interval")]
+    pub interval_secs: u64,
+    /// Run once at start (default true).
+    #[serde(default = "default_true")]
+    pub run_at_start: bool,
+}
+
+impl Default for SettlementSection {
+    fn default() -> Self {
+        SettlementSection {
+            interval_secs: default_settle_interval(),
+            run_at_start: true,
+        }
+    }
+}
+
+fn default_settle_interval() -> u64 {
+    3600
 }
 
 fn default_true() -> bool {
@@ -332,10 +402,17 @@ impl GatewayConfig {
             file: file.to_owned(),
             problems: vec![e.to_string()],
         })?;
+        let dir = Path::new(file).parent().unwrap_or(Path::new(""));
         if let Some(r) = &mut cfg.risk {
             if r.config.is_relative() {
-                let dir = Path::new(file).parent().unwrap_or(Path::new(""));
                 r.config = dir.join(&r.config);
+            }
+        }
+        for v in &mut cfg.venues {
+            if let Some(d) = &mut v.clearing_dir {
+                if d.is_relative() {
+                    *d = dir.join(&*d);
+                }
             }
         }
         cfg.validate(file)?;
@@ -475,6 +552,22 @@ impl GatewayConfig {
                     "venue[{i}].begin_string: {:?} is not one of {begins:?}",
                     v.begin_string
                 ));
+            }
+            if let Some(url) = &v.clearing_url {
+                if let Err(why) = crate::runtime::settlement::HttpUrl::parse(url) {
+                    p.push(format!("venue[{i}].clearing_url: {url:?}: {why}"));
+                }
+            }
+            if let Some(d) = &v.clearing_dir {
+                if !d.is_dir() {
+                    p.push(format!(
+                        "venue[{i}].clearing_dir: {} is not a directory",
+                        d.display()
+                    ));
+                }
+            }
+            if v.clearing_account.as_deref() == Some("") {
+                p.push(format!("venue[{i}].clearing_account: must not be empty"));
             }
         }
         if self.venues.is_empty() {
@@ -745,5 +838,69 @@ tick = "0.01"
             e.to_string().contains("gateway.postgres_schema_prefix"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn market_data_and_settlement_keys_default_and_are_checked() {
+        let base = "[[listener]]\nport = 1\n[[client]]\ncomp_id = \"C\"\naccounts = [\"A\"]\n";
+        let c = GatewayConfig::parse(
+            &format!("{base}[[venue]]\nid = \"V\"\nhosts = [\"h:1\"]\n"),
+            "gw.toml",
+        )
+        .unwrap();
+        let v = &c.venues[0];
+        assert!(v.market_data);
+        assert_eq!(
+            (v.clearing_url.as_ref(), v.clearing_dir.as_ref()),
+            (None, None)
+        );
+        assert_eq!(c.gateway.market_data_conflate_ms, 200);
+        assert_eq!(c.gateway.mark_trade_max_age_ms, 60_000);
+        assert_eq!(c.settlement.interval_secs, 3600);
+        assert!(c.settlement.run_at_start);
+
+        // A clearing directory is relative to the config file.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("clearing/V")).unwrap();
+        let gw = dir.path().join("gw.toml");
+        std::fs::write(
+            &gw,
+            format!(
+                "[gateway]\nmarket_data_conflate_ms = 0\n{base}\
+                 [[venue]]\nid = \"V\"\nhosts = [\"h:1\"]\nmarket_data = false\n\
+                 clearing_dir = \"clearing/V\"\nclearing_url = \"http://127.0.0.1:8080/V/clearing\"\n\
+                 [settlement]\ninterval_secs = 0\n"
+            ),
+        )
+        .unwrap();
+        let c = GatewayConfig::load(&gw).unwrap();
+        assert_eq!(
+            c.venues[0].clearing_dir,
+            Some(dir.path().join("clearing/V"))
+        );
+        assert!(!c.venues[0].market_data);
+        assert_eq!(c.gateway.market_data_conflate_ms, 0);
+        assert_eq!(c.settlement.interval_secs, 0);
+
+        // Every problem with its key.
+        let text = format!(
+            "{base}[[venue]]\nid = \"V\"\nhosts = [\"h:1\"]\nclearing_url = \"https://x/c\"\n\
+             clearing_dir = \"/no/such/dir\"\nclearing_account = \"\"\n\
+             [[venue]]\nid = \"W\"\nhosts = [\"h:1\"]\nclearing_url = \"http://h:port/c\"\n"
+        );
+        let all = GatewayConfig::parse(&text, "gw.toml")
+            .unwrap_err()
+            .to_string();
+        for want in [
+            "venue[0].clearing_url: \"https://x/c\": https is not supported",
+            "venue[0].clearing_dir: /no/such/dir is not a directory",
+            "venue[0].clearing_account: must not be empty",
+            "venue[1].clearing_url: \"http://h:port/c\": port \"port\" is not a number",
+        ] {
+            assert!(all.contains(want), "missing {want:?} in\n{all}");
+        }
+        let e = GatewayConfig::parse(&format!("[settlement]\nevery = 1\n{base}"), "gw.toml")
+            .unwrap_err();
+        assert!(e.to_string().contains("every"), "{e}");
     }
 }

@@ -70,6 +70,11 @@ pub fn demo_config(o: &DemoOptions, venue_port: u16) -> GatewayConfig {
         begin_string: "FIX.4.4".into(),
         heartbeat_secs: 30,
         market_data: true,
+        clearing_url: None,
+        clearing_dir: None,
+        clearing_account: None,
+        // Wired to the in-process venues by `start`.
+        clearing_in_process: None,
     };
     GatewayConfig {
         gateway: GatewaySection {
@@ -133,6 +138,7 @@ pub fn demo_config(o: &DemoOptions, venue_port: u16) -> GatewayConfig {
             LimitsConfig::default()
         },
         risk: Some(demo_risk(o.bench)),
+        settlement: Default::default(),
     }
 }
 
@@ -188,7 +194,15 @@ pub async fn start(o: &DemoOptions) -> anyhow::Result<(Gateway, simfix::RunningV
     let sim = rx
         .await
         .map_err(|_| anyhow::anyhow!("the sim venues' thread ended"))??;
-    let gw = runtime::start(demo_config(o, sim.local_addr.port())).await?;
+    // Settlement takes the venues' clearing records straight from them.
+    let mut cfg = demo_config(o, sim.local_addr.port());
+    for v in &mut cfg.venues {
+        v.clearing_in_process = Some(crate::config::InProcessClearing {
+            input: sim.input.clone(),
+            venue: v.id.clone(),
+        });
+    }
+    let gw = runtime::start(cfg).await?;
     for v in &gw.venues {
         tokio::time::timeout(Duration::from_secs(10), v.wait_for(|s| s.logged_on))
             .await
@@ -255,6 +269,8 @@ pub fn banner(o: &DemoOptions, sim: &simfix::RunningVenues) -> String {
          \x20 venues           SIMX (AAPL NVDA SPY), SIMY (MSFT JPM), simulated on {}\n\
          \x20 instruments      AAPL ~190.00, MSFT ~420.00, ... (5% price bands)\n\
          \x20 storage          {} (journal and FIX message stores; journal {})\n\
+         \x20 settlement       T+1 (NYSE calendar) against the venues' clearing records, at \
+         start and hourly\n\
          \x20 pre-trade risk   {}",
         o.port,
         o.tls_port,

@@ -11,6 +11,7 @@
 //! the core; every hand-off is a channel send that cannot block.
 
 pub mod market_data;
+pub mod settlement;
 
 use crate::config::{GatewayConfig, JournalFsync};
 use crate::fixmap;
@@ -54,6 +55,9 @@ pub enum CoreMsg {
     /// One event applied on its own (its own journal append), its
     /// outputs routed as usual and also handed back.
     Apply(Event, oneshot::Sender<Vec<Output>>),
+    /// Stop after what is queued before this (answered once the journal
+    /// is closed).
+    Stop(oneshot::Sender<()>),
 }
 
 /// A running gateway.
@@ -64,6 +68,11 @@ pub struct Gateway {
     pub clients: Vec<SessionHandle>,
     /// The market data task, if any venue has market data.
     pub market_data: Option<mpsc::UnboundedSender<market_data::MdMsg>>,
+    /// The settlement job, if any venue has a clearing source (it also
+    /// runs by itself: at start and every `[settlement] interval_secs`).
+    pub settlement: Option<Arc<settlement::SettlementJob>>,
+    /// The core task and the settlement job's timer.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Gateway {
@@ -81,6 +90,46 @@ impl Gateway {
             return "core stopped".into();
         }
         rx.await.unwrap_or_else(|_| "core stopped".into())
+    }
+
+    /// Stops everything (the in-process equivalent of a process exit with
+    /// a clean logout): listeners, the settlement job's timer, every FIX
+    /// session (Logout, then the task ends and its store is closed), then
+    /// the core after the events already queued (the journal is closed).
+    /// The same configuration can then be started again on the same data.
+    pub async fn stop(mut self) {
+        for l in &self.listeners {
+            l.join.abort();
+        }
+        let core_task = if self.tasks.is_empty() {
+            None
+        } else {
+            Some(self.tasks.remove(0))
+        };
+        for t in &self.tasks {
+            t.abort();
+        }
+        let sessions: Vec<SessionHandle> =
+            self.clients.iter().chain(&self.venues).cloned().collect();
+        for h in &sessions {
+            h.shutdown();
+        }
+        for h in &sessions {
+            // The status channel closes when the session task ends.
+            if tokio::time::timeout(Duration::from_secs(10), h.wait_for(|_| false))
+                .await
+                .is_err()
+            {
+                tracing::warn!(session = %h.key, "session did not stop within 10 s");
+            }
+        }
+        let (tx, rx) = oneshot::channel();
+        if self.core.send(CoreMsg::Stop(tx)).is_ok() {
+            let _ = rx.await;
+        }
+        if let Some(t) = core_task {
+            let _ = t.await;
+        }
     }
 
     /// Runs `f` on the core's state after every event sent so far is
@@ -444,13 +493,22 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
     };
     redeliver(&routes, tails);
     route(&routes, unsent_venue_requests(oms.core(), &sent_to_venues));
-    tokio::spawn(run_core(oms, core_rx, routes));
+    let mut tasks = vec![tokio::spawn(run_core(oms, core_rx, routes))];
+    let settlement = settlement::SettlementJob::from_config(&cfg, core_tx.clone())?.map(Arc::new);
+    if let Some(job) = &settlement {
+        tasks.push(job.clone().spawn_periodic(
+            cfg.settlement.run_at_start,
+            Duration::from_secs(cfg.settlement.interval_secs),
+        ));
+    }
     Ok(Gateway {
         listeners,
         core: core_tx,
         venues: venue_handles,
         clients: client_handles,
         market_data: md,
+        settlement,
+        tasks,
     })
 }
 
@@ -724,6 +782,7 @@ async fn run_core<J: Journal>(
     let mut batch = Vec::with_capacity(512);
     let mut queries = Vec::new();
     let mut inspects: Vec<Inspect> = Vec::new();
+    let mut stop = None;
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         let mut single = None;
@@ -735,6 +794,10 @@ async fn run_core<J: Journal>(
                 CoreMsg::Apply(e, tx) => {
                     // Applied after the batch before it, on its own.
                     single = Some((e, tx));
+                    break;
+                }
+                CoreMsg::Stop(tx) => {
+                    stop = Some(tx);
                     break;
                 }
             }
@@ -771,6 +834,11 @@ async fn run_core<J: Journal>(
         }
         for f in inspects.drain(..) {
             f(oms.core());
+        }
+        if let Some(tx) = stop.take() {
+            drop(oms);
+            let _ = tx.send(());
+            return;
         }
     }
 }

@@ -44,6 +44,11 @@
 //!   position, rebuilt from its trades; a busted fill of a done order
 //!   reopens it (leaves = qty - cum, nothing working until the client
 //!   acts). Busting or correcting a settled trade is refused with an alert.
+//! - `Settle` (a date and the venues' clearing records for it): pending
+//!   trades due by that date are matched to records and settled; trades
+//!   without a record and records without a trade are alerted as breaks.
+//!   Each date is processed once: a second `Settle` for it is refused
+//!   with an alert (the state remembers the dates, from the journal).
 
 mod books;
 mod client;
@@ -149,6 +154,10 @@ pub struct OmsState {
     pub portfolio: Portfolio,
     /// Trades and their settlement.
     pub ledger: Ledger,
+    /// Settlement dates already processed (one `Settle` event each: a
+    /// second one for the same date is refused, so a settlement job that
+    /// runs again, or after a restart, settles nothing twice).
+    pub settled_dates: BTreeSet<chrono::NaiveDate>,
     /// Venues and whether connected.
     pub venues: BTreeMap<VenueId, bool>,
     /// Default venue per instrument.

@@ -246,6 +246,10 @@ pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig 
             // These scenarios run without market data (a market order has
             // no reference price until an order in its symbol gave one).
             market_data: false,
+            clearing_url: None,
+            clearing_dir: None,
+            clearing_account: None,
+            clearing_in_process: None,
         }],
         instruments: ["AAPL", "MSFT", "ZZZZ"]
             .iter()
@@ -259,6 +263,7 @@ pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig 
             max_order_notional: Decimal::from(5_000_000),
         },
         risk: None,
+        settlement: Default::default(),
     }
 }
 

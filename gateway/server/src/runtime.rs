@@ -7,8 +7,16 @@
 //! group commit) and only then applies it and routes the outputs: client
 //! ExecutionReports and cancel rejects to the client's session, child
 //! orders to venue sessions, copies to the drop-copy session. Venue
-//! reports come back the same way. No lock is shared between sessions and
-//! the core; every hand-off is a channel send that cannot block.
+//! reports come back the same way (trade corrections and busts included).
+//! No lock is shared between sessions and the core; every hand-off is a
+//! channel send that cannot block.
+//!
+//! Beside the sessions: the market data task ([`market_data`]: venue
+//! snapshots and updates in, conflated quote and mark events to the core)
+//! and the settlement job ([`settlement`]: the venues' clearing records
+//! in, one `Settle` event per due date). Both decide with the clock
+//! outside the core; the core sees only the events they send, journaled
+//! like any other, so a replay reaches the same state.
 
 pub mod market_data;
 pub mod settlement;

@@ -15,19 +15,6 @@ use fix_engine::store::SessionKey;
 use fix_engine::transport::SessionHandle;
 use rust_decimal::Decimal;
 
-macro_rules! on_both_backends {
-    ($scenario:ident, $files:ident, $pg:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $files() {
-            $scenario(Backend::Files).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $pg() {
-            $scenario(Backend::Postgres).await;
-        }
-    };
-}
-
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }

@@ -9,19 +9,6 @@ use common::*;
 use fix_engine::codec::MessageBuilder;
 use std::collections::BTreeMap;
 
-macro_rules! on_both_backends {
-    ($scenario:ident, $files:ident, $pg:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $files() {
-            $scenario(Backend::Files).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $pg() {
-            $scenario(Backend::Postgres).await;
-        }
-    };
-}
-
 /// (ClOrdID, ExecID, ExecType, OrdStatus, CumQty) of a report.
 fn key(m: &fix_engine::codec::Message) -> (String, String, String, String, u64) {
     (

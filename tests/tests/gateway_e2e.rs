@@ -13,20 +13,6 @@ use fix_engine::store::SessionKey;
 use rust_decimal::Decimal;
 use std::time::Duration;
 
-/// Declares a scenario's test on each backend.
-macro_rules! on_both_backends {
-    ($scenario:ident, $files:ident, $pg:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $files() {
-            $scenario(Backend::Files).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $pg() {
-            $scenario(Backend::Postgres).await;
-        }
-    };
-}
-
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }

@@ -13,19 +13,6 @@ use gateway::config::{MarketHours, RiskSection};
 use rust_decimal::Decimal;
 use sim_venue::venue::StartSession;
 
-macro_rules! on_both_backends {
-    ($scenario:ident, $files:ident, $pg:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $files() {
-            $scenario(Backend::Files).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $pg() {
-            $scenario(Backend::Postgres).await;
-        }
-    };
-}
-
 /// Every account and instrument of `common::config`, no limit in the way.
 const RISK: &str = r#"
 [desks.EQ]

@@ -17,20 +17,6 @@ use gateway::config::{MarketHours, RiskSection};
 use rust_decimal::Decimal;
 use std::time::Duration;
 
-/// Declares a scenario's test on each backend.
-macro_rules! on_both_backends {
-    ($scenario:ident, $files:ident, $pg:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $files() {
-            $scenario(Backend::Files).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $pg() {
-            $scenario(Backend::Postgres).await;
-        }
-    };
-}
-
 /// The risk engine's file: ACC1 may send orders of at most 100,000
 /// notional and hold at most 400 AAPL (open orders count); MSFT is on the
 /// restricted list. Every account and instrument of `common::config` is

@@ -14,19 +14,6 @@ use common::*;
 use gateway::runtime::settlement::DateSettled;
 use rust_decimal::Decimal;
 
-macro_rules! on_both_backends {
-    ($scenario:ident, $files:ident, $pg:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $files() {
-            $scenario(Backend::Files).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $pg() {
-            $scenario(Backend::Postgres).await;
-        }
-    };
-}
-
 /// (settled cash, settled AAPL, settled MSFT) of ACC1, and its cash.
 fn settled(sum: &Summary) -> (Decimal, Decimal, Decimal, Decimal) {
     let acc = &sum.accounts["ACC1"];

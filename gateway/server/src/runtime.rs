@@ -1054,11 +1054,8 @@ mod tests {
         (journal, store, seq)
     }
 
-    #[tokio::test]
-    async fn replay_finds_the_reports_a_session_store_never_got() {
-        let (journal, mut store, seq) = crash_state().await;
-        let tail = SessionTail::read(&mut store, seq, false).await.unwrap();
-        assert_eq!((tail.last_exec, tail.cancel_rejects_after), (1, 0));
+    /// CLIENT1's tail after a replay of `journal`.
+    async fn replay(journal: MemJournal, tail: SessionTail) -> HashMap<String, SessionTail> {
         let mut tails = HashMap::from([("CLIENT1".to_owned(), tail)]);
         JournaledOms::open_replaying(
             config(),
@@ -1069,6 +1066,15 @@ mod tests {
         )
         .await
         .unwrap();
+        tails
+    }
+
+    #[tokio::test]
+    async fn replay_finds_the_reports_a_session_store_never_got() {
+        let (journal, mut store, seq) = crash_state().await;
+        let tail = SessionTail::read(&mut store, seq, false).await.unwrap();
+        assert_eq!((tail.last_exec, tail.cancel_rejects_after), (1, 0));
+        let tails = replay(journal, tail).await;
         let pending: Vec<_> = tails["CLIENT1"]
             .pending
             .iter()
@@ -1091,16 +1097,7 @@ mod tests {
         let seq = store.load(epoch()).await.unwrap();
         let tail = SessionTail::read(&mut store, seq, false).await.unwrap();
         assert_eq!(tail.last_exec, 0);
-        let mut tails = HashMap::from([("CLIENT1".to_owned(), tail)]);
-        JournaledOms::open_replaying(
-            config(),
-            checker(),
-            Box::new(DefaultRouter),
-            journal,
-            &mut |ev, o| see_replayed(&mut tails, ev, o),
-        )
-        .await
-        .unwrap();
+        let tails = replay(journal, tail).await;
         assert!(tails["CLIENT1"].pending.is_empty());
     }
 

@@ -930,3 +930,22 @@ pub async fn core_until<R: Send + 'static>(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Declares a scenario's test on each backend:
+/// `on_both_backends!(scenario, scenario_files, scenario_postgres);` with
+/// `async fn scenario(b: Backend)`.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($scenario:ident, $files:ident, $pg:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $files() {
+            $scenario(Backend::Files).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $pg() {
+            $scenario(Backend::Postgres).await;
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_backends;

@@ -243,31 +243,10 @@ impl FileStore {
     /// Appends one record; on failure forgets the in-memory log so that the
     /// next call recovers from what is on disk.
     fn append(&mut self, kind: Kind, seq: u64, payload: &[u8]) -> Result<(), StoreError> {
-        if payload.len() > MAX_MESSAGE_LEN {
-            return Err(io_err(
-                &self.log_path,
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!(
-                        "message of {} bytes exceeds the store's limit of {MAX_MESSAGE_LEN} bytes",
-                        payload.len()
-                    ),
-                ),
-            ));
-        }
-        let policy = self.policy;
-        let result = self
-            .log(DateTime::<Utc>::UNIX_EPOCH)?
-            .append(kind, seq, payload, policy);
-        result.map_err(|e| {
-            self.log = None;
-            io_err(&self.log_path, e)
-        })
+        self.append_many(&[(kind, seq, payload)])
     }
-}
 
-impl FileStore {
-    /// Appends several records with one write.
+    /// Appends several records with one write (the same on failure).
     fn append_many(&mut self, records: &[(Kind, u64, &[u8])]) -> Result<(), StoreError> {
         if let Some((_, _, p)) = records.iter().find(|(_, _, p)| p.len() > MAX_MESSAGE_LEN) {
             return Err(io_err(
@@ -514,16 +493,6 @@ impl Log {
             last_sync: Instant::now(),
             buf: Vec::new(),
         }
-    }
-
-    fn append(
-        &mut self,
-        kind: Kind,
-        seq: u64,
-        payload: &[u8],
-        policy: FsyncPolicy,
-    ) -> io::Result<()> {
-        self.append_many(&[(kind, seq, payload)], policy)
     }
 
     /// Appends records with one write, then applies them in order.

@@ -26,8 +26,8 @@ use crate::fixmap;
 use chrono::Utc;
 use fix_engine::codec::Message;
 use fix_engine::session::{
-    standard_validator, AppContext, AppReject, Application, Role, Session, SessionConfig,
-    SessionEvent,
+    lenient_enum_validator, standard_validator, AppContext, AppReject, Application, Role, Session,
+    SessionConfig, SessionEvent,
 };
 use fix_engine::store::{
     FileStoreFactory, FsyncPolicy, MessageStore, PostgresStoreFactory, SeqState, SessionKey,
@@ -473,7 +473,11 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
     for (v, (key, store, seq)) in cfg.venues.iter().zip(venue_stores) {
         let mut scfg = SessionConfig::new(&v.begin_string, &me, &v.id, Role::Initiator);
         scfg.heartbeat_interval = Duration::from_secs(v.heartbeat_secs);
-        let session = Session::new(Arc::new(scfg), standard_validator(&v.begin_string), seq);
+        // A venue's ExecutionReport refused at session level would leave
+        // its order unknown to the OMS: venue sessions take enumerated
+        // values their dictionary does not list (a later version's
+        // OrdRejReason, a venue's own); fixmap reads what it needs.
+        let session = Session::new(Arc::new(scfg), lenient_enum_validator(&v.begin_string), seq);
         let mut icfg = InitiatorConfig::new(v.hosts[0].clone());
         icfg.hosts = v.hosts.clone();
         icfg.reconnect_min = Duration::from_millis(200);

@@ -23,7 +23,7 @@ mod validation;
 
 pub use app::{AppContext, AppReject, Application, SessionEvent};
 pub use config::{Role, SessionConfig, TooLowAction};
-pub use validation::standard_validator;
+pub use validation::{lenient_enum_validator, standard_validator};
 
 use crate::codec::time::{format_utc, parse_utc};
 use crate::codec::{FrameError, Framer, Message, MessageBuilder};

@@ -57,7 +57,13 @@ fn adjustment(
 
 /// Waits until the gateway's venue session has received everything the
 /// venue's side sent, then until the core has applied it.
-async fn delivered(rig: &Rig, at_venue: &SessionHandle) {
+/// Waits until the venue's side has sent a message after `sent_before`
+/// (its next MsgSeqNum when the test handed it the message: the send is
+/// asynchronous) and the gateway has received it and applied its event.
+async fn delivered(rig: &Rig, at_venue: &SessionHandle, sent_before: u64) {
+    tokio::time::timeout(WAIT, at_venue.wait_for(|s| s.next_sender_seq > sent_before))
+        .await
+        .expect("the venue's side sends the report");
     let sent = at_venue.status().next_sender_seq;
     tokio::time::timeout(
         WAIT,
@@ -65,6 +71,8 @@ async fn delivered(rig: &Rig, at_venue: &SessionHandle) {
     )
     .await
     .expect("the gateway receives the venue's report");
+    // The venue app hands the event to the core before the session's
+    // status moves; this query is answered after that event's batch.
     rig.summary().await;
 }
 
@@ -140,8 +148,9 @@ async fn correct_and_bust(b: Backend) {
     // The same correction again (a venue resend): applied once only.
     // Nothing reaches the client before the answer to a status request
     // sent after the gateway has taken the repeat in.
+    let before = at_venue.status().next_sender_seq;
     assert!(at_venue.send(adjustment("G", "CORR-1", &fills[0], Some((100, "189.50")))));
-    delivered(&rig, &at_venue).await;
+    delivered(&rig, &at_venue, before).await;
     c.status_request("L1", &o);
     let m = c.next_of("8").await;
     assert_eq!(s(&m, 150), "I", "no second correction report: {m:?}");
@@ -152,8 +161,9 @@ async fn correct_and_bust(b: Backend) {
     // A correction of a fill the gateway never booked changes nothing.
     let mut unknown = fills[2].clone();
     unknown.exec_id = "NO-SUCH-FILL".into();
+    let before = at_venue.status().next_sender_seq;
     assert!(at_venue.send(adjustment("G", "CORR-9", &unknown, Some((1, "1.00")))));
-    delivered(&rig, &at_venue).await;
+    delivered(&rig, &at_venue, before).await;
     let sum = rig.summary().await;
     assert_eq!(
         sum.position("ACC1", "AAPL").0,

@@ -126,28 +126,7 @@ impl Drop for Storage {
 /// AAPL (190.00) and MSFT (420.00), 5 levels of 100 shares a side, prices
 /// that do not wander during a test.
 pub async fn start_venues() -> simfix::RunningVenues {
-    let mut c = SimVenueConfig::new("SIMX");
-    c.seed = 7;
-    c.liquidity.levels = 5;
-    c.liquidity.size = 100;
-    c.liquidity.follow_volume_profile = false;
-    c.liquidity.walk_step_ns = 3_600_000_000_000;
-    let instruments = vec![
-        Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2)),
-        Instrument::equity("MSFT", Decimal::new(42000, 2), Decimal::new(1, 2)),
-    ];
-    let venue = Venue::new(c, instruments, simfix::now_nanos()).expect("venue");
-    simfix::serve(
-        FixServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            tls: None,
-            validate: true,
-        },
-        vec![venue],
-        Arc::new(MemoryStoreFactory),
-    )
-    .await
-    .expect("sim venue serves")
+    start_venues_with(|_| {}).await
 }
 
 /// Applies venue control lines (`halt AAPL news`, `shock AAPL -2%`, ...).

@@ -9,7 +9,11 @@
 #      know it. The tests fail (never skip) without it.
 #   3. cargo fmt --check, cargo clippy with warnings denied, cargo test.
 #   4. The FIX session acceptance suite (../shared/tools/fix_acceptance.py)
-#      against `fixgw acceptance-server` on a free loopback port.
+#      against `fixgw acceptance-server` on a free loopback port, and the
+#      validator's check of every message of that suite; both only when
+#      ../shared/fix-acceptance sits beside the repository (a clone on its
+#      own has no ../shared: the script then says plainly that they were
+#      not run, and everything else still runs).
 #
 # Any failure stops the run with a non-zero exit status and says why.
 # Environment: FIXGW_TEST_PG_URL overrides the store tests' database URL;
@@ -129,11 +133,26 @@ stop_process() {
     wait "$pid" 2>/dev/null || true
 }
 
+ACCEPTANCE_DIR=$SHARED_DIR/fix-acceptance
+ACCEPTANCE_SCRIPT=$SHARED_DIR/tools/fix_acceptance.py
+
+# True when the shared FIX acceptance suite (QuickFIX's scripts, never
+# copied into this repository) sits beside the repository.
+have_acceptance_suite() {
+    [ -d "$ACCEPTANCE_DIR" ] && [ -f "$ACCEPTANCE_SCRIPT" ]
+}
+
+# The validator's own check of every inbound message of the shared suite
+# (an ignored test: it reads ../shared, which a plain clone does not have).
+run_acceptance_messages_test() {
+    step "validator against every message of the shared FIX acceptance suite"
+    FIX_ACCEPTANCE_DIR="$ACCEPTANCE_DIR" cargo test -p fix-engine --lib -- --ignored acceptance_suite_messages
+}
+
 # Runs the shared FIX acceptance suite against `fixgw acceptance-server`.
 run_acceptance_suite() {
     step "FIX acceptance suite against fixgw acceptance-server"
-    local script="$SHARED_DIR/tools/fix_acceptance.py"
-    [ -f "$script" ] || die "acceptance suite not found at $script (shared/ must sit beside the repo)"
+    local script="$ACCEPTANCE_SCRIPT"
 
     cargo build -p gateway --bin fixgw
     local fixgw="$TARGET_DIR/debug/fixgw"
@@ -185,5 +204,13 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test"
 cargo test --workspace --no-fail-fast
 
-# Last, so that the run closes on the suite's 'N passed, M failed' line.
-run_acceptance_suite
+if have_acceptance_suite; then
+    run_acceptance_messages_test
+    # Last, so that the run closes on the suite's 'N passed, M failed' line.
+    run_acceptance_suite
+else
+    step "FIX acceptance suite: NOT RUN"
+    echo "The shared FIX session acceptance suite was not found at $ACCEPTANCE_DIR"
+    echo "(with $ACCEPTANCE_SCRIPT): neither it nor the validator's check of its"
+    echo "messages was run. Put the shared/ folder beside the repository to run them."
+fi

@@ -7,7 +7,10 @@
 #   2. QuickFIX C++ (libquickfix-dev, with g++ and pkg-config) for the
 #      interoperability tests: installed with apt if pkg-config does not
 #      know it. The tests fail (never skip) without it.
-#   3. cargo fmt --check, cargo clippy with warnings denied, cargo test.
+#   3. cargo fmt --check, cargo clippy with warnings denied, cargo test,
+#      then the coverage-guided fuzz targets in fuzz/ (scripts/fuzz.sh:
+#      the FIX framer, message parser, validator and scenario parser, each
+#      for FIXGW_FUZZ_SECONDS, default 20).
 #   4. The FIX session acceptance suite (../shared/tools/fix_acceptance.py)
 #      against `fixgw acceptance-server` on a free loopback port, and the
 #      validator's check of every message of that suite; both only when
@@ -203,6 +206,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test"
 cargo test --workspace --no-fail-fast
+
+step "fuzz targets"
+./scripts/fuzz.sh "${FIXGW_FUZZ_SECONDS:-20}"
 
 if have_acceptance_suite; then
     run_acceptance_messages_test

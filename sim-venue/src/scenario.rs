@@ -153,7 +153,11 @@ pub fn parse_duration(s: &str) -> Result<Nanos, String> {
     if n < Decimal::ZERO {
         return Err(format!("negative duration {s:?}"));
     }
-    let v = n * Decimal::from(mult);
+    // Checked: a long enough number of hours overflows even a Decimal (found
+    // by the scenario fuzz target).
+    let v = n
+        .checked_mul(Decimal::from(mult))
+        .ok_or_else(|| format!("duration {s:?} too large"))?;
     if v.fract() != Decimal::ZERO {
         return Err(format!(
             "duration {s:?} is not a whole number of nanoseconds"
@@ -457,6 +461,11 @@ mod tests {
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("0.5ns").is_err());
+        // Beyond u64 nanoseconds, and beyond Decimal's range once scaled:
+        // an error, not a panic.
+        assert!(parse_duration("18446744074s").unwrap_err().contains("too large"));
+        assert!(parse_duration("6033333333333333333333h").unwrap_err().contains("too large"));
+        assert!(parse_scenario("@6033333333333333333333h stop_md\n", "t").is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ pub mod certs;
 pub mod checks;
 pub mod config;
 pub mod demo;
-pub mod fixmap;
+pub(crate) mod fixmap;
 pub mod runtime;
 pub mod threads;
 pub mod validators;

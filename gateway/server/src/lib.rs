@@ -4,7 +4,9 @@
 pub mod acceptance;
 pub mod certs;
 pub mod checks;
+pub mod clearing;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub(crate) mod fixmap;
 pub mod runtime;

@@ -1,5 +1,6 @@
 //! `fixgw`: the gateway's command line (see ARCHITECTURE.md for the
-//! contract scripts rely on).
+//! contract scripts rely on). `demo` and `bench` exist with the `demo`
+//! cargo feature (the default), which embeds the simulated exchange.
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -42,7 +43,8 @@ enum Cmd {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Gateway + two simulated venues in one process.
+    /// Gateway + two simulated venues in one process (`demo` feature).
+    #[cfg(feature = "demo")]
     Demo {
         /// Run a built-in client that sends this many orders, then exit.
         #[arg(long)]
@@ -65,7 +67,9 @@ enum Cmd {
         #[arg(long, default_value = "always")]
         journal_fsync: String,
     },
-    /// Load client: N orders with W in flight; prints orders/s and latency.
+    /// Load client: N orders with W in flight; prints orders/s and latency
+    /// (`demo` feature: it is the simulator's load client).
+    #[cfg(feature = "demo")]
     Bench {
         #[arg(long, default_value = "127.0.0.1:9878")]
         target: String,
@@ -109,6 +113,7 @@ impl RuntimeOpts {
     }
 }
 
+#[cfg(feature = "demo")]
 #[allow(clippy::too_many_arguments)]
 fn load_cfg(
     target: String,
@@ -187,6 +192,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        #[cfg(feature = "demo")]
         Cmd::Demo {
             orders,
             window,
@@ -230,6 +236,7 @@ fn main() -> anyhow::Result<()> {
                 }
             })
         }
+        #[cfg(feature = "demo")]
         Cmd::Bench {
             target,
             sender,

@@ -38,6 +38,7 @@ pub mod summary;
 pub use core_task::{apply, inspect, now_ts, CoreMsg, CoreProgress, Inspect};
 pub use summary::Summary;
 
+use crate::clearing::ClearingSource;
 use crate::config::{GatewayConfig, JournalFsync};
 use crate::fixmap;
 use chrono::Utc;
@@ -160,8 +161,21 @@ impl Gateway {
     }
 }
 
+/// What a caller adds to a config that a TOML file cannot say.
+#[derive(Default)]
+pub struct StartOptions {
+    /// Clearing sources per venue id, besides those the config names
+    /// (the demo reads its in-process sim venues' clearing directly).
+    pub clearing: HashMap<String, Vec<Arc<dyn ClearingSource>>>,
+}
+
 /// Starts everything the config describes.
 pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
+    start_with(cfg, StartOptions::default()).await
+}
+
+/// [`start`] with what the config cannot say.
+pub async fn start_with(cfg: GatewayConfig, opts: StartOptions) -> anyhow::Result<Gateway> {
     let (core_tx, core_rx) = mpsc::unbounded_channel();
     std::fs::create_dir_all(&cfg.gateway.data_dir).map_err(|e| {
         anyhow::anyhow!(
@@ -375,7 +389,8 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
     route(&routes, unsent_venue_requests(oms.core(), &sent_to_venues));
     let (progress_tx, progress) = watch::channel(CoreProgress::default());
     let mut tasks = vec![tokio::spawn(run_core(oms, core_rx, routes, progress_tx))];
-    let settlement = settlement::SettlementJob::from_config(&cfg, core_tx.clone())?.map(Arc::new);
+    let settlement = settlement::SettlementJob::from_config(&cfg, &opts.clearing, core_tx.clone())?
+        .map(Arc::new);
     if let Some(job) = &settlement {
         tasks.push(job.clone().spawn_periodic(
             cfg.settlement.run_at_start,

@@ -228,7 +228,7 @@ pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig 
             clearing_url: None,
             clearing_dir: None,
             clearing_account: None,
-            clearing_in_process: None,
+            clearing_ca: None,
         }],
         instruments: ["AAPL", "MSFT", "ZZZZ"]
             .iter()

@@ -129,7 +129,7 @@ pub enum HttpError {
     #[error("GET {url}: {source}")]
     Tls {
         url: String,
-        source: fix_engine::transport::tls::TlsError,
+        source: Box<fix_engine::transport::tls::TlsError>,
     },
 }
 
@@ -149,7 +149,7 @@ impl HttpSource {
                 Some(p) => {
                     fix_engine::transport::tls::load_roots(p).map_err(|source| HttpError::Tls {
                         url: url.to_string(),
-                        source,
+                        source: Box::new(source),
                     })?
                 }
                 None => rustls::RootCertStore {
@@ -207,9 +207,9 @@ impl HttpSource {
             Some(cfg) => {
                 let name = ServerName::try_from(u.host.clone()).map_err(|_| HttpError::Tls {
                     url: url.clone(),
-                    source: fix_engine::transport::tls::TlsError::BadServerName {
+                    source: Box::new(fix_engine::transport::tls::TlsError::BadServerName {
                         host: u.host.clone(),
-                    },
+                    }),
                 })?;
                 let stream = tokio_rustls::TlsConnector::from(cfg.clone())
                     .connect(name, tcp)

@@ -117,3 +117,75 @@ impl fmt::Display for Summary {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_text_is_what_the_demo_prints() {
+        let mut s = Summary::default();
+        let aapl = Symbol::from("AAPL");
+        let msft = Symbol::from("MSFT");
+        s.accounts.insert(
+            AccountId::from("ACC1"),
+            AccountSummary {
+                cash: d("-19001.005"),
+                settled_cash: Decimal::ZERO,
+                pnl: PnL {
+                    realised: d("1.5"),
+                    unrealised: d("-2.25"),
+                },
+                positions: [
+                    (
+                        aapl.clone(),
+                        Position {
+                            qty: 100,
+                            avg_cost: d("190.01005"),
+                            realised: Decimal::ZERO,
+                            settled_qty: 0,
+                        },
+                    ),
+                    (
+                        msft.clone(),
+                        Position {
+                            qty: -5,
+                            avg_cost: d("420"),
+                            realised: Decimal::ZERO,
+                            settled_qty: -5,
+                        },
+                    ),
+                ]
+                .into(),
+            },
+        );
+        s.marks.insert(aapl.clone(), Px(d("189.99")));
+        s.quotes.insert(
+            aapl.clone(),
+            [(
+                VenueId::from("SIMX"),
+                Quote {
+                    venue: VenueId::from("SIMX"),
+                    symbol: aapl.clone(),
+                    bid: Some((Px(d("189.98")), Qty(100))),
+                    ask: None,
+                },
+            )]
+            .into(),
+        );
+        assert_eq!(
+            s.to_string(),
+            "account ACC1: cash -19001.00 (settled 0), realised P&L 1.5, unrealised P&L -2.25\n\
+             \x20 AAPL: position 100 (settled 0), average cost 190.0100, mark 189.99\n\
+             \x20 MSFT: position -5 (settled -5), average cost 420, no mark (valued at cost)\n\
+             market (mark; venue bid / offer)\n\
+             - AAPL: mark 189.99; SIMX 100 @ 189.98 / -\n"
+        );
+        assert_eq!(s.position("ACC1", "MSFT").map(|p| p.qty), Some(-5));
+        assert!(s.position("ACC2", "MSFT").is_none());
+    }
+}

@@ -1,14 +1,50 @@
 //! Market data direction of the FIX mapping: the gateway's
 //! MarketDataRequest to a venue, and the venue's snapshots (W) and
-//! incremental refreshes (X) as top-of-book entries for the market data
-//! task (`runtime::market_data`, which decides what reaches the OMS).
+//! incremental refreshes (X) as top-of-book entries ([`MdUpdate`]) for
+//! the market data task (`runtime::market_data`, which decides what
+//! reaches the OMS).
 
 use super::tags::{self, msg_type};
-use crate::runtime::market_data::{MdAction, MdEntry, MdSide, MdUpdate};
 use fix_engine::codec::{Message, MessageBuilder};
 use oms::{Px, Qty, Symbol};
 use rust_decimal::Decimal;
 use std::str::FromStr;
+
+/// Kind of a market data entry (MDEntryType 269: 0, 1, 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MdSide {
+    Bid,
+    Offer,
+    Trade,
+}
+
+/// MDUpdateAction (279): 0 new, 1 change, 2 delete (snapshot entries are new).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MdAction {
+    New,
+    Change,
+    Delete,
+}
+
+/// One market data entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MdEntry {
+    pub symbol: Symbol,
+    pub side: MdSide,
+    pub action: MdAction,
+    pub px: Px,
+    pub qty: Qty,
+    /// MDPriceLevel (290), 1 if absent: only level 1 is top of book.
+    pub level: u32,
+}
+
+/// A parsed W or X message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MdUpdate {
+    /// A full refresh (W) of this symbol: its book is replaced.
+    pub snapshot: Option<Symbol>,
+    pub entries: Vec<MdEntry>,
+}
 
 /// MDEntryType (269) bid.
 const MD_BID: &str = "0";

@@ -89,6 +89,14 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         qty: u64,
     },
+    /// Not in this build: `demo` and `bench` embed the simulated exchange,
+    /// which needs the `demo` cargo feature.
+    #[cfg(not(feature = "demo"))]
+    #[command(name = "demo", alias = "bench", hide = true)]
+    NoDemo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Regenerate the development CA and certificates.
     Certs {
         #[arg(long, default_value = "certs")]
@@ -269,6 +277,11 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }),
+        #[cfg(not(feature = "demo"))]
+        Cmd::NoDemo { .. } => anyhow::bail!(
+            "this fixgw was built without the `demo` cargo feature: `demo` and `bench` embed \
+             the simulated exchange (build with `cargo build -p gateway --features demo`)"
+        ),
         Cmd::Certs { out } => {
             gateway::certs::generate(&out)?;
             println!("development certificates written to {}", out.display());

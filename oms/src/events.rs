@@ -142,9 +142,7 @@ impl EventKind {
     }
 }
 
-/// The client session an order came in on (the gateway's name for it), so
-/// reports go back to the same place.
-pub type SessionId = std::sync::Arc<str>;
+pub use crate::types::SessionId;
 
 /// A new client order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

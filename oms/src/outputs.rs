@@ -4,16 +4,17 @@
 //! Owns the client-facing report structs ([`ExecutionReport`] with every
 //! field a FIX ExecutionReport needs, [`CancelReject`] with its
 //! [`CxlRejReason`]), the venue-facing child order messages, drop-copy
-//! records and alerts. Domain structs only: the gateway turns them into
-//! FIX.
+//! records and alerts. Domain structs only: the field docs name the FIX
+//! field each one fills, but the codes (ExecType and OrdStatus characters,
+//! CxlRejReason numbers, version differences) live in the gateway's FIX
+//! mapping, not here.
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::SessionId;
 use crate::state::OrdStatus;
 use crate::types::{
-    AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, Side, Symbol, TimeInForce, Timestamp,
-    VenueId,
+    AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, SessionId, Side, Symbol, TimeInForce,
+    Timestamp, VenueId,
 };
 
 /// Something to send or record.
@@ -35,7 +36,7 @@ pub enum Output {
     Alert(Alert),
 }
 
-/// FIX ExecType (150).
+/// What an execution report reports (FIX ExecType, 150).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ExecType {
     /// New (0).
@@ -64,27 +65,6 @@ pub enum ExecType {
     TradeCancel,
     /// Order status (I).
     OrderStatus,
-}
-
-impl ExecType {
-    /// The FIX ExecType character.
-    pub fn fix_char(self) -> char {
-        match self {
-            ExecType::New => '0',
-            ExecType::PendingNew => 'A',
-            ExecType::Trade => 'F',
-            ExecType::Canceled => '4',
-            ExecType::PendingCancel => '6',
-            ExecType::Replaced => '5',
-            ExecType::PendingReplace => 'E',
-            ExecType::Rejected => '8',
-            ExecType::Expired => 'C',
-            ExecType::DoneForDay => '3',
-            ExecType::TradeCorrect => 'G',
-            ExecType::TradeCancel => 'H',
-            ExecType::OrderStatus => 'I',
-        }
-    }
 }
 
 /// An execution report to a client, in domain terms.
@@ -143,32 +123,7 @@ pub struct ExecutionReport {
     pub transact_time: Timestamp,
 }
 
-impl ExecutionReport {
-    /// OrdStatus (39) for FIX 4.4 and later, where Replaced (5) is
-    /// deprecated: a replaced order reports New or PartiallyFilled (or
-    /// Filled) by its quantities. Every other status is unchanged.
-    pub fn ord_status_fix44(&self) -> OrdStatus {
-        match self.ord_status {
-            OrdStatus::Replaced if self.cum_qty >= self.order_qty => OrdStatus::Filled,
-            OrdStatus::Replaced if self.cum_qty.is_zero() => OrdStatus::New,
-            OrdStatus::Replaced => OrdStatus::PartiallyFilled,
-            s => s,
-        }
-    }
-
-    /// ExecType (150) character for FIX 4.2, where a fill is Partial fill
-    /// (1) or Fill (2) rather than Trade (F), and corrections and busts
-    /// are the same G and H.
-    pub fn exec_type_fix42(&self) -> char {
-        match self.exec_type {
-            ExecType::Trade if self.ord_status == OrdStatus::Filled => '2',
-            ExecType::Trade => '1',
-            other => other.fix_char(),
-        }
-    }
-}
-
-/// FIX CxlRejResponseTo (434).
+/// What a cancel reject answers (FIX CxlRejResponseTo, 434).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CxlRejResponseTo {
     /// OrderCancelRequest (1).
@@ -177,7 +132,7 @@ pub enum CxlRejResponseTo {
     Replace,
 }
 
-/// FIX CxlRejReason (102).
+/// Why a cancel or replace was refused (FIX CxlRejReason, 102).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CxlRejReason {
     /// 0: too late to cancel (the order is done).
@@ -192,20 +147,6 @@ pub enum CxlRejReason {
     DuplicateClOrdId,
     /// 99: other.
     Other,
-}
-
-impl CxlRejReason {
-    /// The FIX code.
-    pub fn code(self) -> u32 {
-        match self {
-            CxlRejReason::TooLateToCancel => 0,
-            CxlRejReason::UnknownOrder => 1,
-            CxlRejReason::BrokerOption => 2,
-            CxlRejReason::AlreadyPending => 3,
-            CxlRejReason::DuplicateClOrdId => 6,
-            CxlRejReason::Other => 99,
-        }
-    }
 }
 
 /// An OrderCancelReject (35=9) to a client.
@@ -329,52 +270,4 @@ pub struct Alert {
     pub kind: AlertKind,
     /// Human-readable detail.
     pub text: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal::Decimal;
-
-    fn report(exec_type: ExecType, ord_status: OrdStatus, cum: u64, qty: u64) -> ExecutionReport {
-        ExecutionReport {
-            session: "S".into(),
-            account: AccountId::from("A"),
-            order_id: OrderId::from("O1"),
-            exec_id: ExecId::from("E1"),
-            exec_type,
-            ord_status,
-            cl_ord_id: ClOrdId::from("B"),
-            orig_cl_ord_id: Some(ClOrdId::from("A")),
-            exec_ref_id: None,
-            symbol: Symbol::from("AAPL"),
-            side: Side::Buy,
-            ord_type: OrdType::Limit,
-            price: Some(Px(Decimal::ONE)),
-            tif: TimeInForce::Day,
-            order_qty: Qty(qty),
-            last_qty: Qty::ZERO,
-            last_px: Px::ZERO,
-            last_mkt: None,
-            cum_qty: Qty(cum),
-            leaves_qty: Qty(qty - cum),
-            avg_px: Px::ZERO,
-            text: None,
-            transact_time: Timestamp(0),
-        }
-    }
-
-    #[test]
-    fn version_specific_codes() {
-        let r = report(ExecType::Replaced, OrdStatus::Replaced, 0, 100);
-        assert_eq!(r.ord_status_fix44(), OrdStatus::New);
-        let r = report(ExecType::Replaced, OrdStatus::Replaced, 40, 100);
-        assert_eq!(r.ord_status_fix44(), OrdStatus::PartiallyFilled);
-        assert_eq!(r.ord_status_fix44().fix_char(), '1');
-        let r = report(ExecType::Trade, OrdStatus::PartiallyFilled, 40, 100);
-        assert_eq!((r.exec_type_fix42(), r.exec_type.fix_char()), ('1', 'F'));
-        let r = report(ExecType::Trade, OrdStatus::Filled, 100, 100);
-        assert_eq!(r.exec_type_fix42(), '2');
-        assert_eq!(CxlRejReason::AlreadyPending.code(), 3);
-    }
 }

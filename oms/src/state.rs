@@ -80,23 +80,6 @@ impl OrdStatus {
         matches!(self, OrdStatus::PendingCancel | OrdStatus::PendingReplace)
     }
 
-    /// The FIX OrdStatus character.
-    pub fn fix_char(self) -> char {
-        match self {
-            OrdStatus::PendingNew => 'A',
-            OrdStatus::New => '0',
-            OrdStatus::PartiallyFilled => '1',
-            OrdStatus::Filled => '2',
-            OrdStatus::PendingCancel => '6',
-            OrdStatus::Canceled => '4',
-            OrdStatus::PendingReplace => 'E',
-            OrdStatus::Replaced => '5',
-            OrdStatus::Rejected => '8',
-            OrdStatus::Expired => 'C',
-            OrdStatus::DoneForDay => '3',
-        }
-    }
-
     /// Apply `event` to this status: the one transition table.
     pub fn transition(self, event: OrderEvent) -> Result<OrdStatus, InvalidTransition> {
         use OrdStatus as S;
@@ -400,13 +383,11 @@ mod tests {
     }
 
     #[test]
-    fn terminal_and_fix_chars() {
+    fn terminal_statuses() {
         let terminal: Vec<_> = OrdStatus::ALL
             .into_iter()
             .filter(|s| s.is_terminal())
             .collect();
         assert_eq!(terminal.len(), 5);
-        let chars: String = OrdStatus::ALL.iter().map(|s| s.fix_char()).collect();
-        assert_eq!(chars, "A01264E58C3");
     }
 }

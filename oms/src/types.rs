@@ -247,6 +247,10 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// The client session an order came in on (the gateway's name for it), so
+/// reports go back to the same place.
+pub type SessionId = Arc<str>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

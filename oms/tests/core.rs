@@ -200,10 +200,7 @@ fn cancel_flow_and_cancel_reject_reasons() {
     // Unknown order: 1.
     let out = step(&mut c, 3, cancel("C0", "NOPE"));
     let cr = cancel_rejects(&out);
-    assert_eq!(
-        (cr[0].reason, cr[0].reason.code()),
-        (CxlRejReason::UnknownOrder, 1)
-    );
+    assert_eq!(cr[0].reason, CxlRejReason::UnknownOrder);
     assert_eq!(cr[0].order_id, None);
     // Duplicate ClOrdID: 6.
     let out = step(&mut c, 4, cancel("A", "A"));
@@ -239,10 +236,7 @@ fn cancel_flow_and_cancel_reject_reasons() {
     // Already pending: 3.
     let out = step(&mut c, 6, cancel("C2", "A"));
     let cr = cancel_rejects(&out);
-    assert_eq!(
-        (cr[0].reason, cr[0].reason.code()),
-        (CxlRejReason::AlreadyPending, 3)
-    );
+    assert_eq!(cr[0].reason, CxlRejReason::AlreadyPending);
     assert_eq!(cr[0].ord_status, OrdStatus::PendingCancel);
 
     let child_cancel_id = vc[0].cl_ord_id.as_str().to_owned();
@@ -268,10 +262,7 @@ fn cancel_flow_and_cancel_reject_reasons() {
     for orig in ["A", "C1"] {
         let out = step(&mut c, 8, cancel(&format!("C3{orig}"), orig));
         let cr = cancel_rejects(&out);
-        assert_eq!(
-            (cr[0].reason, cr[0].reason.code()),
-            (CxlRejReason::TooLateToCancel, 0)
-        );
+        assert_eq!(cr[0].reason, CxlRejReason::TooLateToCancel);
         assert_eq!(cr[0].text, "TooLateToCancel: order is Canceled");
     }
 }

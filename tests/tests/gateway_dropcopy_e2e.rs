@@ -89,7 +89,7 @@ async fn drop_copy_gets_every_execution(b: Backend) {
     dc.send(nos);
     let rej = dc.next_of("j").await;
     assert_eq!((s(&rej, 372), s(&rej, 380)), ("D", "3"), "{rej:?}");
-    let sum = Summary::parse(&gw.summary().await);
+    let sum = Summary::of(&gw).await;
     assert_eq!(
         sum.position("ACC1", "AAPL").0,
         rust_decimal::Decimal::from(

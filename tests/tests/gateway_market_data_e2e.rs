@@ -65,38 +65,26 @@ fn two_sided(c: &oms::OmsCore) -> Option<(Decimal, Decimal)> {
     Some((q.bid?.0.dec(), q.ask?.0.dec()))
 }
 
-/// A number after `word` in a summary line.
-fn number_after(line: &str, word: &str) -> Decimal {
-    let rest = &line[line
-        .find(word)
-        .unwrap_or_else(|| panic!("{word} in {line}"))
-        + word.len()..];
-    let tok = rest
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .trim_end_matches(',');
-    tok.parse()
-        .unwrap_or_else(|_| panic!("a number after {word} in {line}"))
-}
-
-/// (unrealised P&L of ACC1, AAPL's mark, average cost, position) as the
-/// summary prints them.
+/// (unrealised P&L of ACC1, AAPL's mark, average cost, position) from
+/// the gateway's typed summary, rounded as the summary prints them.
 async fn printed(gw: &gateway::runtime::Gateway) -> (Decimal, Decimal, Decimal, Decimal) {
-    let text = gw.summary().await;
-    let acc = text
-        .lines()
-        .find(|l| l.starts_with("account ACC1:"))
-        .unwrap_or_else(|| panic!("ACC1 in\n{text}"));
-    let pos = text
-        .lines()
-        .find(|l| l.starts_with("  AAPL: position"))
-        .unwrap_or_else(|| panic!("an AAPL position in\n{text}"));
+    let sum = gw.snapshot().await.expect("core alive");
+    let acc = sum
+        .accounts
+        .get("ACC1")
+        .unwrap_or_else(|| panic!("ACC1 in\n{sum}"));
+    let pos = sum
+        .position("ACC1", "AAPL")
+        .unwrap_or_else(|| panic!("an AAPL position in\n{sum}"));
+    let mark = sum
+        .marks
+        .get("AAPL")
+        .unwrap_or_else(|| panic!("an AAPL mark in\n{sum}"));
     (
-        number_after(acc, "unrealised P&L "),
-        number_after(pos, "mark "),
-        number_after(pos, "average cost "),
-        number_after(pos, "position "),
+        acc.pnl.unrealised.round_dp(2),
+        mark.dec(),
+        pos.avg_cost.round_dp(4),
+        Decimal::from(pos.qty),
     )
 }
 

@@ -142,5 +142,5 @@ on_both_backends!(
 );
 
 async fn rig_summary(gw: &gateway::runtime::Gateway) -> Summary {
-    Summary::parse(&gw.summary().await)
+    Summary::of(gw).await
 }

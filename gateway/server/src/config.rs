@@ -53,8 +53,9 @@
 //! settlement date against each venue's clearing records.
 //!
 //! - `[[venue]] clearing_url = "http://127.0.0.1:PORT/SIMX/clearing"`
-//!   (plain HTTP, CSV with a header line as sim-venue's control endpoint
-//!   serves it) and/or `clearing_dir = "clearing/SIMX"` (every `*.csv` in
+//!   (HTTP or HTTPS, CSV with a header line as sim-venue's control
+//!   endpoint serves it; `clearing_ca = "ca.pem"` is the CA to trust for
+//!   HTTPS, default the public web PKI roots) and/or `clearing_dir = "clearing/SIMX"` (every `*.csv` in
 //!   it; relative to this file's directory; must exist): where the
 //!   venue's clearing output comes from. A venue with neither has no
 //!   clearing: its trades are reported as breaks when due.
@@ -248,19 +249,11 @@ pub struct VenueConfig {
     /// `SenderCompID|Account`). Default: `[gateway] comp_id`.
     #[serde(default)]
     pub clearing_account: Option<String>,
-    /// The venue's clearing records straight from an in-process sim venue
-    /// (the demo). Not a TOML key.
-    #[serde(skip)]
-    pub clearing_in_process: Option<InProcessClearing>,
-}
-
-/// A sim venue in this process whose clearing records the settlement job
-/// asks for directly.
-#[derive(Debug, Clone)]
-pub struct InProcessClearing {
-    pub input: tokio::sync::mpsc::UnboundedSender<sim_venue::fix::VenueInput>,
-    /// The venue's CompID in that process.
-    pub venue: String,
+    /// For an `https://` clearing_url: a PEM file of the CA
+    /// certificates to trust (default: the public web PKI roots);
+    /// relative to the config file's directory.
+    #[serde(default)]
+    pub clearing_ca: Option<PathBuf>,
 }
 
 /// `[settlement]`: when the settlement job runs (see the module
@@ -409,7 +402,10 @@ impl GatewayConfig {
             }
         }
         for v in &mut cfg.venues {
-            if let Some(d) = &mut v.clearing_dir {
+            for d in [&mut v.clearing_dir, &mut v.clearing_ca]
+                .into_iter()
+                .flatten()
+            {
                 if d.is_relative() {
                     *d = dir.join(&*d);
                 }
@@ -554,7 +550,7 @@ impl GatewayConfig {
                 ));
             }
             if let Some(url) = &v.clearing_url {
-                if let Err(why) = crate::runtime::settlement::HttpUrl::parse(url) {
+                if let Err(why) = crate::clearing::http::ClearingUrl::parse(url) {
                     p.push(format!("venue[{i}].clearing_url: {url:?}: {why}"));
                 }
             }
@@ -884,7 +880,7 @@ tick = "0.01"
 
         // Every problem with its key.
         let text = format!(
-            "{base}[[venue]]\nid = \"V\"\nhosts = [\"h:1\"]\nclearing_url = \"https://x/c\"\n\
+            "{base}[[venue]]\nid = \"V\"\nhosts = [\"h:1\"]\nclearing_url = \"ftp://x/c\"\n\
              clearing_dir = \"/no/such/dir\"\nclearing_account = \"\"\n\
              [[venue]]\nid = \"W\"\nhosts = [\"h:1\"]\nclearing_url = \"http://h:port/c\"\n"
         );
@@ -892,7 +888,7 @@ tick = "0.01"
             .unwrap_err()
             .to_string();
         for want in [
-            "venue[0].clearing_url: \"https://x/c\": https is not supported",
+            "venue[0].clearing_url: \"ftp://x/c\": must start with http:// or https://",
             "venue[0].clearing_dir: /no/such/dir is not a directory",
             "venue[0].clearing_account: must not be empty",
             "venue[1].clearing_url: \"http://h:port/c\": port \"port\" is not a number",

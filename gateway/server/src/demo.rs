@@ -9,12 +9,16 @@
 //! and market hours waived (`market_hours = "always_open"`), so the demo
 //! works at any time of day and on any day; the banner says what is
 //! relaxed.
+//!
+//! Only with the `demo` cargo feature (on by default): it embeds the
+//! simulated exchange, which a production build leaves out.
 
+use crate::clearing::{ClearingError, ClearingFile, ClearingSource};
 use crate::config::{
     ClientConfig, GatewayConfig, GatewaySection, InstrumentConfig, JournalFsync, LimitsConfig,
     ListenerConfig, MarketHours, RiskSection, VenueConfig,
 };
-use crate::runtime::{self, Gateway};
+use crate::runtime::{self, Gateway, StartOptions};
 use fix_engine::store::MemoryStoreFactory;
 use fix_engine::transport::tls::ServerTlsFiles;
 use sim_venue::fix::{self as simfix, FixServerConfig};
@@ -74,7 +78,7 @@ pub fn demo_config(o: &DemoOptions, venue_port: u16) -> GatewayConfig {
         clearing_dir: None,
         clearing_account: None,
         // Wired to the in-process venues by `start`.
-        clearing_in_process: None,
+        clearing_ca: None,
     };
     GatewayConfig {
         gateway: GatewaySection {
@@ -195,20 +199,59 @@ pub async fn start(o: &DemoOptions) -> anyhow::Result<(Gateway, simfix::RunningV
         .await
         .map_err(|_| anyhow::anyhow!("the sim venues' thread ended"))??;
     // Settlement takes the venues' clearing records straight from them.
-    let mut cfg = demo_config(o, sim.local_addr.port());
-    for v in &mut cfg.venues {
-        v.clearing_in_process = Some(crate::config::InProcessClearing {
+    let cfg = demo_config(o, sim.local_addr.port());
+    let mut opts = StartOptions::default();
+    for v in &cfg.venues {
+        let source: Arc<dyn ClearingSource> = Arc::new(InProcessClearing {
             input: sim.input.clone(),
             venue: v.id.clone(),
         });
+        opts.clearing.insert(v.id.clone(), vec![source]);
     }
-    let gw = runtime::start(cfg).await?;
+    let gw = runtime::start_with(cfg, opts).await?;
     for v in &gw.venues {
         tokio::time::timeout(Duration::from_secs(10), v.wait_for(|s| s.logged_on))
             .await
             .map_err(|_| anyhow::anyhow!("venue session {} did not log on", v.key))?;
     }
     Ok((gw, sim))
+}
+
+/// A sim venue in this process whose clearing records the settlement job
+/// asks for directly (its control command `clearing`).
+#[derive(Debug, Clone)]
+pub struct InProcessClearing {
+    pub input: tokio::sync::mpsc::UnboundedSender<simfix::VenueInput>,
+    /// The venue's CompID in that process.
+    pub venue: String,
+}
+
+#[async_trait::async_trait]
+impl ClearingSource for InProcessClearing {
+    async fn fetch(&self) -> Result<Vec<ClearingFile>, ClearingError> {
+        use simfix::control::Command;
+        let name = format!("sim venue {}", self.venue);
+        let stopped = || ClearingError::Unavailable {
+            source_name: name.clone(),
+            reason: "has stopped".into(),
+        };
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.input
+            .send(simfix::VenueInput::Control {
+                venue: self.venue.clone(),
+                command: Command::Clearing,
+                reply,
+            })
+            .map_err(|_| stopped())?;
+        let text = rx
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|e| ClearingError::Unavailable {
+                source_name: name.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(vec![ClearingFile { name, text }])
+    }
 }
 
 /// What the demo's risk configuration allows ACC1, and what it relaxes.

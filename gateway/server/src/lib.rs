@@ -4,9 +4,11 @@
 pub mod acceptance;
 pub mod certs;
 pub mod checks;
+pub mod clearing;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
-pub mod fixmap;
+pub(crate) mod fixmap;
 pub mod runtime;
 pub mod threads;
 pub mod validators;

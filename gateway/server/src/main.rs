@@ -1,5 +1,6 @@
 //! `fixgw`: the gateway's command line (see ARCHITECTURE.md for the
-//! contract scripts rely on).
+//! contract scripts rely on). `demo` and `bench` exist with the `demo`
+//! cargo feature (the default), which embeds the simulated exchange.
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -42,7 +43,8 @@ enum Cmd {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Gateway + two simulated venues in one process.
+    /// Gateway + two simulated venues in one process (`demo` feature).
+    #[cfg(feature = "demo")]
     Demo {
         /// Run a built-in client that sends this many orders, then exit.
         #[arg(long)]
@@ -65,7 +67,9 @@ enum Cmd {
         #[arg(long, default_value = "always")]
         journal_fsync: String,
     },
-    /// Load client: N orders with W in flight; prints orders/s and latency.
+    /// Load client: N orders with W in flight; prints orders/s and latency
+    /// (`demo` feature: it is the simulator's load client).
+    #[cfg(feature = "demo")]
     Bench {
         #[arg(long, default_value = "127.0.0.1:9878")]
         target: String,
@@ -84,6 +88,14 @@ enum Cmd {
         window: u64,
         #[arg(long, default_value_t = 100)]
         qty: u64,
+    },
+    /// Not in this build: `demo` and `bench` embed the simulated exchange,
+    /// which needs the `demo` cargo feature.
+    #[cfg(not(feature = "demo"))]
+    #[command(name = "demo", alias = "bench", hide = true)]
+    NoDemo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
     },
     /// Regenerate the development CA and certificates.
     Certs {
@@ -109,6 +121,7 @@ impl RuntimeOpts {
     }
 }
 
+#[cfg(feature = "demo")]
 #[allow(clippy::too_many_arguments)]
 fn load_cfg(
     target: String,
@@ -187,6 +200,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        #[cfg(feature = "demo")]
         Cmd::Demo {
             orders,
             window,
@@ -230,6 +244,7 @@ fn main() -> anyhow::Result<()> {
                 }
             })
         }
+        #[cfg(feature = "demo")]
         Cmd::Bench {
             target,
             sender,
@@ -262,6 +277,11 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }),
+        #[cfg(not(feature = "demo"))]
+        Cmd::NoDemo { .. } => anyhow::bail!(
+            "this fixgw was built without the `demo` cargo feature: `demo` and `bench` embed \
+             the simulated exchange (build with `cargo build -p gateway --features demo`)"
+        ),
         Cmd::Certs { out } => {
             gateway::certs::generate(&out)?;
             println!("development certificates written to {}", out.display());

@@ -11,6 +11,17 @@
 //! No lock is shared between sessions and the core; every hand-off is a
 //! channel send that cannot block.
 //!
+//! This module is the wiring ([`start`], [`Gateway`]) and, for now, the
+//! crash recovery that matches the journal against the session stores.
+//! The parts, by job:
+//!
+//! - [`sessions`]: the session adapters (FIX applications of client and
+//!   venue sessions: messages in, events to the core);
+//! - [`core_task`]: the single writer (batching, journal, routing the
+//!   outputs as FIX) and its progress signal;
+//! - [`summary`]: the typed positions summary and its text;
+//! - [`market_data`] and [`settlement`], below.
+//!
 //! Beside the sessions: the market data task ([`market_data`]: venue
 //! snapshots and updates in, conflated quote and mark events to the core)
 //! and the settlement job ([`settlement`]: the venues' clearing records
@@ -18,16 +29,23 @@
 //! outside the core; the core sees only the events they send, journaled
 //! like any other, so a replay reaches the same state.
 
+pub mod core_task;
 pub mod market_data;
+mod sessions;
 pub mod settlement;
+pub mod summary;
 
+pub use core_task::{apply, inspect, now_ts, CoreMsg, CoreProgress, Inspect};
+pub use summary::Summary;
+
+use crate::clearing::ClearingSource;
 use crate::config::{GatewayConfig, JournalFsync};
 use crate::fixmap;
 use chrono::Utc;
+use core_task::{route, run_core, Routes};
 use fix_engine::codec::Message;
 use fix_engine::session::{
-    lenient_enum_validator, standard_validator, AppContext, AppReject, Application, Role, Session,
-    SessionConfig, SessionEvent,
+    lenient_enum_validator, standard_validator, Role, Session, SessionConfig,
 };
 use fix_engine::store::{
     FileStoreFactory, FsyncPolicy, MessageStore, PostgresStoreFactory, SeqState, SessionKey,
@@ -37,36 +55,13 @@ use fix_engine::transport::{
     start_initiator, Acceptor, AcceptorConfig, InitiatorConfig, RunningAcceptor, SessionHandle,
     SessionSpec,
 };
-use oms::events::EventKind;
 use oms::{Event, Journal, JournaledOms, OmsConfig, Output, Symbol, Timestamp, VenueId};
+use sessions::{ClientApp, VenueApp};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
-
-pub fn now_ts() -> Timestamp {
-    Timestamp(Utc::now().timestamp_nanos_opt().unwrap_or_default())
-}
-
-/// A read-only look at the core's state, run inside the core task.
-pub type Inspect = Box<dyn FnOnce(&oms::OmsCore) + Send>;
-
-/// Inputs of the core task.
-pub enum CoreMsg {
-    Event(Event),
-    /// A human-readable summary of positions and P&L.
-    Summary(oneshot::Sender<String>),
-    /// Runs against the core's state once every event sent before it is
-    /// applied (operators' queries, the settlement job, tests).
-    Inspect(Inspect),
-    /// One event applied on its own (its own journal append), its
-    /// outputs routed as usual and also handed back.
-    Apply(Event, oneshot::Sender<Vec<Output>>),
-    /// Stop after what is queued before this (answered once the journal
-    /// is closed).
-    Stop(oneshot::Sender<()>),
-}
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// A running gateway.
 pub struct Gateway {
@@ -79,14 +74,17 @@ pub struct Gateway {
     /// The settlement job, if any venue has a clearing source (it also
     /// runs by itself: at start and every `[settlement] interval_secs`).
     pub settlement: Option<Arc<settlement::SettlementJob>>,
+    /// The core task's progress (see [`CoreProgress`]).
+    progress: watch::Receiver<CoreProgress>,
     /// The core task and the settlement job's timer.
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Gateway {
     /// Positions and P&L, from the core, at the latest marks (market data
-    /// held back by conflation is sent to the core first).
-    pub async fn summary(&self) -> String {
+    /// held back by conflation is sent to the core first); `None` if the
+    /// core has stopped.
+    pub async fn snapshot(&self) -> Option<Summary> {
         if let Some(md) = &self.market_data {
             let (tx, rx) = oneshot::channel();
             if md.send(market_data::MdMsg::Flush(tx)).is_ok() {
@@ -94,10 +92,23 @@ impl Gateway {
             }
         }
         let (tx, rx) = oneshot::channel();
-        if self.core.send(CoreMsg::Summary(tx)).is_err() {
-            return "core stopped".into();
+        self.core.send(CoreMsg::Summary(tx)).ok()?;
+        rx.await.ok()
+    }
+
+    /// [`Gateway::snapshot`] as text (what the demo prints).
+    pub async fn summary(&self) -> String {
+        match self.snapshot().await {
+            Some(s) => s.to_string(),
+            None => "core stopped".into(),
         }
-        rx.await.unwrap_or_else(|_| "core stopped".into())
+    }
+
+    /// The core's progress, updated after every batch it applies: wait on
+    /// `changed()` for events to take effect, then look (see
+    /// [`Gateway::snapshot`], [`Gateway::inspect`]).
+    pub fn progress(&self) -> watch::Receiver<CoreProgress> {
+        self.progress.clone()
     }
 
     /// Stops everything (the in-process equivalent of a process exit with
@@ -150,150 +161,21 @@ impl Gateway {
     }
 }
 
-/// [`Gateway::inspect`] through a core sender.
-pub async fn inspect<R: Send + 'static>(
-    core: &mpsc::UnboundedSender<CoreMsg>,
-    f: impl FnOnce(&oms::OmsCore) -> R + Send + 'static,
-) -> Option<R> {
-    let (tx, rx) = oneshot::channel();
-    let job: Inspect = Box::new(move |c| {
-        let _ = tx.send(f(c));
-    });
-    core.send(CoreMsg::Inspect(job)).ok()?;
-    rx.await.ok()
-}
-
-/// Applies `ev` on its own and returns its outputs; `None` if the core
-/// has stopped (or its journal failed).
-pub async fn apply(core: &mpsc::UnboundedSender<CoreMsg>, ev: Event) -> Option<Vec<Output>> {
-    let (tx, rx) = oneshot::channel();
-    core.send(CoreMsg::Apply(ev, tx)).ok()?;
-    rx.await.ok()
-}
-
-/// Where `msg` sits in its session, for the journal.
-fn inbound(key: &Arc<str>, ctx: &AppContext<'_>, msg: &Message) -> oms::Inbound {
-    oms::Inbound {
-        session: key.clone(),
-        epoch_us: ctx.seq_epoch().timestamp_micros(),
-        seq: msg.seq_num().unwrap_or(0),
-    }
-}
-
-/// Client session application: FIX -> OMS events.
-struct ClientApp {
-    session: String,
-    /// The FIX session key, named in journaled events' `source`.
-    key: Arc<str>,
-    accounts: Vec<String>,
-    drop_copy: bool,
-    core: mpsc::UnboundedSender<CoreMsg>,
-}
-
-impl Application for ClientApp {
-    fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
-        if self.drop_copy {
-            return Err(AppReject::UnsupportedMessageType);
-        }
-        let now = now_ts();
-        match fixmap::client_event(&self.session, msg, &self.accounts) {
-            Ok(kind) => {
-                let ev = Event::new(now, kind).from_inbound(inbound(&self.key, ctx, msg));
-                if self.core.send(CoreMsg::Event(ev)).is_err() {
-                    return Err(AppReject::Business {
-                        reason: 4,
-                        ref_tag: None,
-                        text: "gateway is shutting down".into(),
-                    });
-                }
-                Ok(())
-            }
-            Err(r) if r.tag == 35 => Err(AppReject::UnsupportedMessageType),
-            // An order the gateway cannot take is rejected as an order,
-            // with the reason, so the client's order book stays whole.
-            Err(r) if msg.msg_type() == b"D" => {
-                ctx.send(fixmap::edge_reject(msg, &r.text, now));
-                Ok(())
-            }
-            Err(r) => Err(AppReject::Business {
-                reason: 5,
-                ref_tag: Some(r.tag),
-                text: r.text,
-            }),
-        }
-    }
-}
-
-/// Venue session application: venue reports -> OMS events; market data
-/// -> the market data task (see [`market_data`]).
-struct VenueApp {
-    venue: VenueId,
-    /// The FIX session key, named in journaled events' `source`.
-    key: Arc<str>,
-    core: mpsc::UnboundedSender<CoreMsg>,
-    /// Subscribed at every logon when market data is on.
-    md_symbols: Vec<String>,
-    md: Option<mpsc::UnboundedSender<market_data::MdMsg>>,
-}
-
-impl Application for VenueApp {
-    fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
-        match msg.msg_type() {
-            b"W" | b"X" => {
-                if let (Some(md), Some(update)) = (&self.md, fixmap::market_data(msg)) {
-                    let _ = md.send(market_data::MdMsg::Update(market_data::MdInput {
-                        venue: self.venue.clone(),
-                        update,
-                        source: inbound(&self.key, ctx, msg),
-                    }));
-                }
-                return Ok(());
-            }
-            b"Y" => {
-                let req = msg.get_str(262).unwrap_or("");
-                let text = msg.get_str(58).unwrap_or("");
-                // A duplicate MDReqID: the venue still has (or got again
-                // by a resend) the subscription this logon asked for.
-                if msg.get(281) == Some(b"1") {
-                    tracing::debug!(venue = %self.venue, req, text, "market data already subscribed");
-                } else {
-                    tracing::warn!(venue = %self.venue, req, text, "venue refused a market data request");
-                }
-                return Ok(());
-            }
-            _ => {}
-        }
-        let now = now_ts();
-        for kind in fixmap::venue_events(&self.venue, msg) {
-            let ev = Event::new(now, kind).from_inbound(inbound(&self.key, ctx, msg));
-            let _ = self.core.send(CoreMsg::Event(ev));
-        }
-        Ok(())
-    }
-
-    fn on_event(&mut self, ctx: &mut AppContext<'_>, event: &SessionEvent) {
-        let kind = match event {
-            SessionEvent::LoggedOn { .. } => {
-                if self.md.is_some() {
-                    for s in &self.md_symbols {
-                        ctx.send(fixmap::md_request(s));
-                    }
-                }
-                EventKind::VenueConnected {
-                    venue: self.venue.clone(),
-                }
-            }
-            SessionEvent::Disconnected { .. } => EventKind::VenueDisconnected {
-                venue: self.venue.clone(),
-            },
-            _ => return,
-        };
-        let _ = self.core.send(CoreMsg::Event(Event::new(now_ts(), kind)));
-    }
+/// What a caller adds to a config that a TOML file cannot say.
+#[derive(Default)]
+pub struct StartOptions {
+    /// Clearing sources per venue id, besides those the config names
+    /// (the demo reads its in-process sim venues' clearing directly).
+    pub clearing: HashMap<String, Vec<Arc<dyn ClearingSource>>>,
 }
 
 /// Starts everything the config describes.
 pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
+    start_with(cfg, StartOptions::default()).await
+}
+
+/// [`start`] with what the config cannot say.
+pub async fn start_with(cfg: GatewayConfig, opts: StartOptions) -> anyhow::Result<Gateway> {
     let (core_tx, core_rx) = mpsc::unbounded_channel();
     std::fs::create_dir_all(&cfg.gateway.data_dir).map_err(|e| {
         anyhow::anyhow!(
@@ -505,8 +387,10 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
     };
     redeliver(&routes, tails);
     route(&routes, unsent_venue_requests(oms.core(), &sent_to_venues));
-    let mut tasks = vec![tokio::spawn(run_core(oms, core_rx, routes))];
-    let settlement = settlement::SettlementJob::from_config(&cfg, core_tx.clone())?.map(Arc::new);
+    let (progress_tx, progress) = watch::channel(CoreProgress::default());
+    let mut tasks = vec![tokio::spawn(run_core(oms, core_rx, routes, progress_tx))];
+    let settlement = settlement::SettlementJob::from_config(&cfg, &opts.clearing, core_tx.clone())?
+        .map(Arc::new);
     if let Some(job) = &settlement {
         tasks.push(job.clone().spawn_periodic(
             cfg.settlement.run_at_start,
@@ -520,6 +404,7 @@ pub async fn start(cfg: GatewayConfig) -> anyhow::Result<Gateway> {
         clients: client_handles,
         market_data: md,
         settlement,
+        progress,
         tasks,
     })
 }
@@ -779,173 +664,12 @@ fn unsent_venue_requests(
     out
 }
 
-struct Routes {
-    clients: HashMap<String, (SessionHandle, String)>,
-    venues: HashMap<String, (SessionHandle, String)>,
-    drop_copies: Vec<(SessionHandle, String)>,
-}
-
-/// The single writer.
-async fn run_core<J: Journal>(
-    mut oms: JournaledOms<J>,
-    mut rx: mpsc::UnboundedReceiver<CoreMsg>,
-    routes: Routes,
-) {
-    let mut batch = Vec::with_capacity(512);
-    let mut queries = Vec::new();
-    let mut inspects: Vec<Inspect> = Vec::new();
-    let mut stop = None;
-    while let Some(first) = rx.recv().await {
-        let mut next = Some(first);
-        let mut single = None;
-        while let Some(msg) = next.take() {
-            match msg {
-                CoreMsg::Event(e) => batch.push(e),
-                CoreMsg::Summary(tx) => queries.push(tx),
-                CoreMsg::Inspect(f) => inspects.push(f),
-                CoreMsg::Apply(e, tx) => {
-                    // Applied after the batch before it, on its own.
-                    single = Some((e, tx));
-                    break;
-                }
-                CoreMsg::Stop(tx) => {
-                    stop = Some(tx);
-                    break;
-                }
-            }
-            if batch.len() < 1024 {
-                next = rx.try_recv().ok();
-            }
-        }
-        if !batch.is_empty() {
-            let events = std::mem::take(&mut batch);
-            match oms.handle(events).await {
-                Ok(outputs) => route(&routes, outputs),
-                Err(e) => {
-                    // Nothing is acknowledged without its journal record:
-                    // stop taking orders rather than lose one.
-                    tracing::error!(error = %e, "journal append failed; the OMS stops accepting events");
-                    break;
-                }
-            }
-        }
-        if let Some((e, tx)) = single {
-            match oms.handle(vec![e]).await {
-                Ok(outputs) => {
-                    let _ = tx.send(outputs.clone());
-                    route(&routes, outputs);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "journal append failed; the OMS stops accepting events");
-                    break;
-                }
-            }
-        }
-        for q in queries.drain(..) {
-            let _ = q.send(summary(oms.core()));
-        }
-        for f in inspects.drain(..) {
-            f(oms.core());
-        }
-        if let Some(tx) = stop.take() {
-            drop(oms);
-            let _ = tx.send(());
-            return;
-        }
-    }
-}
-
-fn route(r: &Routes, outputs: Vec<Output>) {
-    let now = now_ts();
-    for o in outputs {
-        match o {
-            Output::ExecReport(er) => {
-                if let Some((h, b)) = r.clients.get(&*er.session) {
-                    h.send(fixmap::exec_report(&er, b));
-                }
-            }
-            Output::CancelReject(cr) => {
-                if let Some((h, _)) = r.clients.get(&*cr.session) {
-                    h.send(fixmap::cancel_reject(&cr));
-                }
-            }
-            Output::VenueNew(v) => {
-                if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_new(&v, now));
-                }
-            }
-            Output::VenueCancel(v) => {
-                if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_cancel(&v, now));
-                }
-            }
-            Output::VenueReplace(v) => {
-                if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_replace(&v, now));
-                }
-            }
-            Output::DropCopy(er) => {
-                for (h, b) in &r.drop_copies {
-                    h.send(fixmap::exec_report(&er, b));
-                }
-            }
-            Output::Alert(a) => tracing::warn!(kind = ?a.kind, text = %a.text, "alert"),
-        }
-    }
-}
-
-/// Positions and P&L per account (unrealised P&L at the marks; a
-/// position without a mark counts at cost), then the marks and each
-/// venue's top of book as the core knows them.
-pub fn summary(core: &oms::OmsCore) -> String {
-    let p = core.portfolio();
-    let mut s = String::new();
-    for (acc, a) in p.accounts() {
-        let pnl = p.pnl(acc);
-        s.push_str(&format!(
-            "account {acc}: cash {} (settled {}), realised P&L {}, unrealised P&L {}\n",
-            a.cash.round_dp(2),
-            a.settled_cash.round_dp(2),
-            pnl.realised.round_dp(2),
-            pnl.unrealised.round_dp(2)
-        ));
-        for (sym, pos) in &a.positions {
-            let mark = match p.mark(sym) {
-                Some(m) => format!("mark {m}"),
-                None => "no mark (valued at cost)".to_owned(),
-            };
-            s.push_str(&format!(
-                "  {sym}: position {} (settled {}), average cost {}, {mark}\n",
-                pos.qty,
-                pos.settled_qty,
-                pos.avg_cost.round_dp(4)
-            ));
-        }
-    }
-    let quotes = &core.state().quotes;
-    if !quotes.is_empty() {
-        s.push_str("market (mark; venue bid / offer)\n");
-        for (sym, by_venue) in quotes {
-            let mark = p.mark(sym).map_or("none".to_owned(), |m| m.to_string());
-            let side = |x: Option<(oms::Px, oms::Qty)>| {
-                x.map_or("-".to_owned(), |(px, q)| format!("{q} @ {px}"))
-            };
-            let venues: Vec<String> = by_venue
-                .iter()
-                .map(|(v, q)| format!("{v} {} / {}", side(q.bid), side(q.ask)))
-                .collect();
-            s.push_str(&format!("- {sym}: mark {mark}; {}\n", venues.join("; ")));
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use fix_engine::codec::encode_message;
     use fix_engine::store::MemoryStore;
-    use oms::events::NewOrder;
+    use oms::events::{EventKind, NewOrder};
     use oms::types::{AccountId, ClOrdId, OrdType, Px, Side, TimeInForce};
     use oms::{DefaultRouter, LimitsChecker, MemJournal, Qty};
 

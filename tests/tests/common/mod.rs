@@ -2,7 +2,8 @@
 //! the gateway on either storage backend (files under a tempdir, or
 //! PostgreSQL in schemas of the test's own), a FIX 4.4 test client (the
 //! engine's initiator forwarding application messages into a channel),
-//! report checks and a parser for the gateway's position summary.
+//! report checks, and waits on the gateway's readiness signal (its core's
+//! progress) with assertions on its typed summary.
 #![allow(dead_code)]
 
 use fix_engine::codec::{Message, MessageBuilder};
@@ -228,7 +229,7 @@ pub fn config(storage: &Storage, venue: SocketAddr, port: u16) -> GatewayConfig 
             clearing_url: None,
             clearing_dir: None,
             clearing_account: None,
-            clearing_in_process: None,
+            clearing_ca: None,
         }],
         instruments: ["AAPL", "MSFT", "ZZZZ"]
             .iter()
@@ -312,7 +313,7 @@ impl Rig {
     }
 
     pub async fn summary(&self) -> Summary {
-        Summary::parse(&self.gw.summary().await)
+        Summary::of(&self.gw).await
     }
 
     pub async fn control(&self, line: &str) -> String {
@@ -595,10 +596,13 @@ impl Fills {
 
 // ---------------------------------------------------------------- summary
 
-/// The gateway's positions summary, parsed.
+/// The gateway's positions summary (its typed snapshot, not its text),
+/// with the shorthands the tests use.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Summary {
+    pub typed: runtime::Summary,
     pub accounts: BTreeMap<String, Account>,
+    /// The summary as the demo prints it, for failure messages.
     pub text: String,
 }
 
@@ -611,41 +615,38 @@ pub struct Account {
 }
 
 impl Summary {
-    pub fn parse(text: &str) -> Summary {
-        let mut out = Summary {
-            text: text.to_owned(),
-            ..Summary::default()
-        };
-        let mut current: Option<String> = None;
-        let num = |s: &str| {
-            Decimal::from_str(s.trim_matches(|c: char| c == ',' || c == ')' || c == '('))
-                .unwrap_or_else(|_| panic!("not a number {s:?} in summary:\n{text}"))
-        };
-        for line in text.lines() {
-            let w: Vec<&str> = line.split_whitespace().collect();
-            if line.starts_with("account ") {
-                // account ACC1: cash X (settled Y), ...
-                let acc = w[1].trim_end_matches(':').to_owned();
-                let a = Account {
-                    cash: num(w[3]),
-                    settled_cash: num(w[5]),
-                    ..Account::default()
-                };
-                out.accounts.insert(acc.clone(), a);
-                current = Some(acc);
-            } else if line.starts_with("  ") && w.len() >= 5 && w[1] == "position" {
-                // AAPL: position 100 (settled 0), average cost ...
-                let acc = current.as_ref().expect("position under an account");
-                let sym = w[0].trim_end_matches(':').to_owned();
-                let (q, sq) = (num(w[2]), num(w[4]));
-                out.accounts
-                    .get_mut(acc)
-                    .unwrap()
+    pub fn from_typed(typed: runtime::Summary) -> Summary {
+        let accounts = typed
+            .accounts
+            .iter()
+            .map(|(acc, a)| {
+                let positions = a
                     .positions
-                    .insert(sym, (q, sq));
-            }
+                    .iter()
+                    .map(|(sym, p)| {
+                        let q = (Decimal::from(p.qty), Decimal::from(p.settled_qty));
+                        (sym.as_str().to_owned(), q)
+                    })
+                    .collect();
+                let a = Account {
+                    cash: a.cash.round_dp(2),
+                    settled_cash: a.settled_cash.round_dp(2),
+                    positions,
+                };
+                (acc.as_str().to_owned(), a)
+            })
+            .collect();
+        Summary {
+            text: typed.to_string(),
+            accounts,
+            typed,
         }
-        out
+    }
+
+    /// The gateway's summary now (market data held back is sent to the
+    /// core first).
+    pub async fn of(gw: &Gateway) -> Summary {
+        Summary::from_typed(gw.snapshot().await.expect("core alive"))
     }
 
     /// (position, settled position) of `acc` in `sym`, zero if none.
@@ -657,22 +658,37 @@ impl Summary {
     }
 }
 
-/// Polls the summary until `f` holds (bounded): fills reach the core a
-/// moment after the client's reports.
+/// Waits until the core has applied more events than `seen` (bounded by
+/// `deadline`), or panics saying `what` never happened.
+async fn core_progressed(
+    progress: &mut tokio::sync::watch::Receiver<runtime::CoreProgress>,
+    deadline: tokio::time::Instant,
+    what: &dyn Fn() -> String,
+) {
+    match tokio::time::timeout_at(deadline, progress.changed()).await {
+        Ok(Ok(())) if !progress.borrow().stopped => {}
+        Ok(_) => panic!("the core stopped before {}", what()),
+        Err(_) => panic!("timed out waiting for {}", what()),
+    }
+}
+
+/// The summary once `f` holds (bounded): fills reach the core a moment
+/// after the client's reports. Looks again each time the core has
+/// applied more events.
 pub async fn summary_until(gw: &Gateway, f: impl Fn(&Summary) -> bool) -> Summary {
     let deadline = tokio::time::Instant::now() + WAIT;
+    let mut progress = gw.progress();
     loop {
-        let s = Summary::parse(&gw.summary().await);
+        progress.borrow_and_update();
+        let s = Summary::of(gw).await;
         if f(&s) {
             return s;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "summary never satisfied the condition:\n{}",
-            s.text
-        );
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        let text = s.text.clone();
+        core_progressed(&mut progress, deadline, &|| {
+            format!("the summary to satisfy the condition:\n{text}")
+        })
+        .await;
     }
 }
 
@@ -890,23 +906,25 @@ pub async fn start_venues_with(f: impl FnOnce(&mut SimVenueConfig)) -> simfix::R
 
 /// Asks the gateway's core until `f` holds (bounded by [`WAIT`]): for
 /// what reaches the core asynchronously (market data, venue reports).
+/// Asks again each time the core has applied more events.
 pub async fn core_until<R: Send + 'static>(
     gw: &Gateway,
     what: &str,
     f: impl Fn(&oms::OmsCore) -> Option<R> + Send + Sync + Clone + 'static,
 ) -> R {
     let deadline = tokio::time::Instant::now() + WAIT;
+    let mut progress = gw.progress();
     loop {
+        progress.borrow_and_update();
         let g = f.clone();
         if let Some(r) = gw.inspect(move |c| g(c)).await.expect("core alive") {
             return r;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the core never reached: {what}\n{}",
-            gw.summary().await
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        let summary = gw.summary().await;
+        core_progressed(&mut progress, deadline, &|| {
+            format!("the core to reach: {what}\n{summary}")
+        })
+        .await;
     }
 }
 

@@ -40,48 +40,13 @@
 //! next). Market data resent by the venue (PossDupFlag=Y) is stale and is
 //! not used.
 
+pub use crate::fixmap::market_data::{MdAction, MdEntry, MdSide, MdUpdate};
 use oms::events::{EventKind, Quote};
 use oms::{Event, Inbound, Px, Qty, Symbol, Timestamp, VenueId};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// Kind of a market data entry (MDEntryType 269: 0, 1, 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MdSide {
-    Bid,
-    Offer,
-    Trade,
-}
-
-/// MDUpdateAction (279): 0 new, 1 change, 2 delete (snapshot entries are new).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MdAction {
-    New,
-    Change,
-    Delete,
-}
-
-/// One market data entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MdEntry {
-    pub symbol: Symbol,
-    pub side: MdSide,
-    pub action: MdAction,
-    pub px: Px,
-    pub qty: Qty,
-    /// MDPriceLevel (290), 1 if absent: only level 1 is top of book.
-    pub level: u32,
-}
-
-/// A parsed W or X message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MdUpdate {
-    /// A full refresh (W) of this symbol: its book is replaced.
-    pub snapshot: Option<Symbol>,
-    pub entries: Vec<MdEntry>,
-}
 
 /// What the market data task takes.
 #[derive(Debug)]

@@ -10,7 +10,6 @@
 //! action.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::NaiveTime;
 use rust_decimal::Decimal;
@@ -409,54 +408,15 @@ pub enum Permission {
     Limits,
 }
 
-/// One problem found in a configuration file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigProblem {
-    /// File name as given to the loader.
-    pub file: String,
-    /// Dotted key path, e.g. `accounts.ACC1.limits.max_order_qty`.
-    pub key: String,
-    /// Why it is wrong.
-    pub reason: String,
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.file, self.key, self.reason)
-    }
-}
-
-/// Why a configuration could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// Not valid TOML, or a field of the wrong type or name.
-    #[error("{file}: {message}")]
-    Parse {
-        /// File name.
-        file: String,
-        /// The parser's message (with line and column).
-        message: String,
-    },
-    /// Parsed, but some values are invalid; all of them are listed.
-    #[error("{} problem(s) in configuration:\n{}", .0.len(), list(.0))]
-    Invalid(Vec<ConfigProblem>),
-}
-
-fn list(problems: &[ConfigProblem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+/// The workspace's configuration problem and error types: every
+/// problem names the file, the dotted key and the reason.
+pub use domain::config::{ConfigError, ConfigProblem};
 
 impl RiskConfig {
     /// Parse and validate TOML text; `file` names it in errors.
     pub fn from_toml(file: &str, text: &str) -> Result<RiskConfig, ConfigError> {
-        let cfg: RiskConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: file.to_owned(),
-            message: e.to_string(),
-        })?;
+        let cfg: RiskConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::parse(file, text, e.span(), e.message()))?;
         let problems = cfg.validate(file);
         if problems.is_empty() {
             Ok(cfg)
@@ -583,11 +543,8 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn push(&mut self, key: &str, reason: String) {
-        self.problems.push(ConfigProblem {
-            file: self.file.to_owned(),
-            key: key.to_owned(),
-            reason,
-        });
+        self.problems
+            .push(ConfigProblem::new(self.file, key, reason));
     }
 
     fn positive(&mut self, key: &str, value: Option<Decimal>) {

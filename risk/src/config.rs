@@ -8,6 +8,9 @@
 //! into its own dense tables (see [`crate::RiskEngine`]); changing it at run time
 //! goes through [`crate::RiskEngine::set_config`], an audited operator
 //! action.
+//!
+//! The file format, key by key, is in `docs/CONFIG.md` ("The risk file"),
+//! with an annotated example in `docs/examples/risk.toml`.
 
 use std::collections::BTreeMap;
 

@@ -51,7 +51,9 @@
 //! schedule = { always = true }
 //! ```
 //!
-//! and invalid tables are refused with every problem named by key.
+//! and invalid tables are refused with every problem named by key (a
+//! `domain::config::ConfigProblem`; see `docs/CONFIG.md`, "Session
+//! schedules").
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,75 +1,14 @@
-//! The gateway's TOML configuration: listeners, client sessions and the
-//! accounts each may trade, venue sessions, instruments and their default
-//! venues, limits, pre-trade risk and storage. Unknown keys are errors,
-//! and `validate` reports every problem at once with the file, the key and
-//! the reason (for the risk file too: see [`RiskSection`]).
+//! The gateway's TOML configuration: the serde structs of its tables
+//! (listeners, client sessions and their accounts, venue sessions,
+//! instruments and their default venues, limits, pre-trade risk,
+//! settlement, storage), their defaults, and `validate`, which reports
+//! every problem at once as [`ConfigProblem`]s (file, dotted key, reason),
+//! those of the risk file it names included (see [`RiskSection`]).
 //!
-//! Pre-trade checks:
-//!
-//! - `[limits]` (`max_order_qty`, default 10000; `max_order_notional`,
-//!   default 1000000) are firm-wide per-order limits. Without `[risk]`
-//!   they are the only check (the OMS's simple `LimitsChecker`).
-//! - `[risk]` makes the risk crate's engine the check (every rule in
-//!   `risk/README.md`: trading states, restricted list, sessions, halts,
-//!   short sales, duplicates, order rate, collars, per-order, daily,
-//!   credit, position and exposure limits, buying power). Its keys:
-//!   - `config = "risk.toml"`: the engine's own TOML file
-//!     (`risk::RiskConfig`: `[firm]`, `[desks.ID.limits]`,
-//!     `[accounts.ID]` with `desk`, `cash` and `[accounts.ID.limits]`,
-//!     `[[instruments]]`, `restricted`, `hard_to_borrow`, `[checks]`,
-//!     `[hours]`, `[var]`, `[drawdown]`, `[operators]`); a relative path
-//!     is relative to the directory of the gateway config file.
-//!   - `market_hours = "nyse"` (default): equities trade in NYSE
-//!     sessions only (regular session; the calendar covers 2026-2027 and
-//!     is closed outside it). `"always_open"` waives the engine's
-//!     MarketHours rule firm-wide, for demos and tests that run at night
-//!     or at weekends; it is logged at start and recorded in the engine
-//!     as a standing operator override by `gateway-config`.
-//!
-//!   `[limits]` still applies with `[risk]`: its two values become the
-//!   engine's firm-wide `max_order_qty` / `max_order_notional` (the
-//!   stricter wins if the risk file sets them too). Every account a
-//!   trading `[[client]]` may use and every `[[instrument]]` must be in
-//!   the risk file (their orders would otherwise all be rejected), and
-//!   venue ids must fit the engine's 16 bytes; these are start-time
-//!   errors.
-//!
-//! Market data (see `runtime::market_data`):
-//!
-//! - `[[venue]] market_data = true` (default): at every logon the venue
-//!   session subscribes (MarketDataRequest, one per instrument routed to
-//!   that venue: top of book, bids, offers and trades) and its snapshots
-//!   and updates become `VenueQuote` events (the router's best price) and
-//!   `MarketPrice` events (marks for unrealised P&L and the risk engine's
-//!   reference prices). `false`: no subscription.
-//! - `[gateway] market_data_conflate_ms` (default 200; 0 = off): at most
-//!   one quote and one mark event per (venue, symbol) per interval, the
-//!   newest value sent when the interval has passed (every event is
-//!   journaled).
-//! - `[gateway] mark_trade_max_age_ms` (default 60000): the mark is the
-//!   venue's last trade while it is at most this old, else the mid.
-//!
-//! Settlement (see `runtime::settlement`): trades settle on their
-//! settlement date against each venue's clearing records.
-//!
-//! - `[[venue]] clearing_url = "http://127.0.0.1:PORT/SIMX/clearing"`
-//!   (plain HTTP, CSV with a header line as sim-venue's control endpoint
-//!   serves it) and/or `clearing_dir = "clearing/SIMX"` (every `*.csv` in
-//!   it; relative to this file's directory; must exist): where the
-//!   venue's clearing output comes from. A venue with neither has no
-//!   clearing: its trades are reported as breaks when due.
-//! - `[[venue]] clearing_account` (default `[gateway] comp_id`): the
-//!   records of accounts equal to it or starting with `it|` are ours.
-//! - `[settlement] interval_secs` (default 3600; 0 = at start only) and
-//!   `run_at_start` (default true): the job settles, once each, every
-//!   date up to today (America/New_York) that is due.
-//!
-//! The checker's state is rebuilt at start by replaying the journal
-//! through it, so its decisions must come out the same: change the risk
-//! file, `market_hours` or `[limits]` only on a fresh data directory (or
-//! accept that replayed decisions may differ from the ones taken: an
-//! order accepted then and refused on replay is a venue order the
-//! recovered OMS believes was rejected).
+//! The manual of every table and key (type, default, meaning), of the risk
+//! file and of session schedules is `docs/CONFIG.md`; the annotated
+//! example `docs/examples/fixgw.toml` is loaded by a test
+//! (`tests/config_manual.rs`) that keeps the two in step.
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -268,8 +207,7 @@ pub struct InProcessClearing {
     pub venue: String,
 }
 
-/// `[settlement]`: when the settlement job runs (see the module
-/// documentation).
+/// `[settlement]`: when the settlement job runs (see `docs/CONFIG.md`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettlementSection {
@@ -332,7 +270,7 @@ fn default_max_notional() -> rust_decimal::Decimal {
 }
 
 /// `[risk]`: the risk engine's configuration file and how market hours
-/// are handled. See the module documentation.
+/// are handled (see `docs/CONFIG.md`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RiskSection {

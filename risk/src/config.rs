@@ -411,6 +411,7 @@ pub enum Permission {
     Limits,
 }
 
+use domain::config::Problems;
 /// The workspace's configuration problem and error types: every
 /// problem names the file, the dotted key and the reason.
 pub use domain::config::{ConfigError, ConfigProblem};
@@ -431,8 +432,7 @@ impl RiskConfig {
     /// Every problem in the configuration; empty when it is valid.
     pub fn validate(&self, file: &str) -> Vec<ConfigProblem> {
         let mut v = Validator {
-            file,
-            problems: Vec::new(),
+            problems: Problems::new(file),
         };
         let mut symbols = std::collections::BTreeSet::new();
         let mut sectors = std::collections::BTreeSet::new();
@@ -535,19 +535,17 @@ impl RiskConfig {
                 v.push(&format!("operators.{op}"), "has no permissions".into());
             }
         }
-        v.problems
+        v.problems.into_vec()
     }
 }
 
-struct Validator<'a> {
-    file: &'a str,
-    problems: Vec<ConfigProblem>,
+struct Validator {
+    problems: Problems,
 }
 
-impl Validator<'_> {
+impl Validator {
     fn push(&mut self, key: &str, reason: String) {
-        self.problems
-            .push(ConfigProblem::new(self.file, key, reason));
+        self.problems.push(key, reason);
     }
 
     fn positive(&mut self, key: &str, value: Option<Decimal>) {

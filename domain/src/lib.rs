@@ -5,3 +5,5 @@
 //! No IO, no clock, no FIX: FIX codes live in the gateway's FIX mapping.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod config;

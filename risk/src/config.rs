@@ -8,9 +8,11 @@
 //! into its own dense tables (see [`crate::RiskEngine`]); changing it at run time
 //! goes through [`crate::RiskEngine::set_config`], an audited operator
 //! action.
+//!
+//! The file format, key by key, is in `docs/CONFIG.md` ("The risk file"),
+//! with an annotated example in `docs/examples/risk.toml`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::NaiveTime;
 use rust_decimal::Decimal;
@@ -409,54 +411,16 @@ pub enum Permission {
     Limits,
 }
 
-/// One problem found in a configuration file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigProblem {
-    /// File name as given to the loader.
-    pub file: String,
-    /// Dotted key path, e.g. `accounts.ACC1.limits.max_order_qty`.
-    pub key: String,
-    /// Why it is wrong.
-    pub reason: String,
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.file, self.key, self.reason)
-    }
-}
-
-/// Why a configuration could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// Not valid TOML, or a field of the wrong type or name.
-    #[error("{file}: {message}")]
-    Parse {
-        /// File name.
-        file: String,
-        /// The parser's message (with line and column).
-        message: String,
-    },
-    /// Parsed, but some values are invalid; all of them are listed.
-    #[error("{} problem(s) in configuration:\n{}", .0.len(), list(.0))]
-    Invalid(Vec<ConfigProblem>),
-}
-
-fn list(problems: &[ConfigProblem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use domain::config::Problems;
+/// The workspace's configuration problem and error types: every
+/// problem names the file, the dotted key and the reason.
+pub use domain::config::{ConfigError, ConfigProblem};
 
 impl RiskConfig {
     /// Parse and validate TOML text; `file` names it in errors.
     pub fn from_toml(file: &str, text: &str) -> Result<RiskConfig, ConfigError> {
-        let cfg: RiskConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            file: file.to_owned(),
-            message: e.to_string(),
-        })?;
+        let cfg: RiskConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::parse(file, text, e.span(), e.message()))?;
         let problems = cfg.validate(file);
         if problems.is_empty() {
             Ok(cfg)
@@ -468,8 +432,7 @@ impl RiskConfig {
     /// Every problem in the configuration; empty when it is valid.
     pub fn validate(&self, file: &str) -> Vec<ConfigProblem> {
         let mut v = Validator {
-            file,
-            problems: Vec::new(),
+            problems: Problems::new(file),
         };
         let mut symbols = std::collections::BTreeSet::new();
         let mut sectors = std::collections::BTreeSet::new();
@@ -572,22 +535,17 @@ impl RiskConfig {
                 v.push(&format!("operators.{op}"), "has no permissions".into());
             }
         }
-        v.problems
+        v.problems.into_vec()
     }
 }
 
-struct Validator<'a> {
-    file: &'a str,
-    problems: Vec<ConfigProblem>,
+struct Validator {
+    problems: Problems,
 }
 
-impl Validator<'_> {
+impl Validator {
     fn push(&mut self, key: &str, reason: String) {
-        self.problems.push(ConfigProblem {
-            file: self.file.to_owned(),
-            key: key.to_owned(),
-            reason,
-        });
+        self.problems.push(key, reason);
     }
 
     fn positive(&mut self, key: &str, value: Option<Decimal>) {

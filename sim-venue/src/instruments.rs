@@ -3,10 +3,10 @@
 //! [`Instrument`] the rest of the venue uses. The default file shipped with
 //! the crate is [`DEFAULT_INSTRUMENTS_TOML`].
 
-use std::fmt;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use domain::config::Problems;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -179,66 +179,30 @@ impl Instrument {
     }
 }
 
-/// One problem found in a configuration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Dotted key path, for example `instrument[3].strike`.
-    pub key: String,
-    /// What is wrong.
-    pub reason: String,
-}
-
-/// A configuration file that could not be used: every problem at once.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigError {
-    /// The file (or a label such as `<default>`).
-    pub file: String,
-    /// All problems found.
-    pub problems: Vec<Problem>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}: {} problem(s)", self.file, self.problems.len())?;
-        for p in &self.problems {
-            writeln!(f, "  {}: {}: {}", self.file, p.key, p.reason)?;
-        }
-        Ok(())
-    }
-}
+/// The workspace's configuration problem and error types: every problem
+/// names the file, the dotted key (`instrument[3].strike`) and the reason.
+pub use domain::config::{ConfigError, ConfigProblem};
 
 impl InstrumentsFile {
     /// Parses TOML text (unknown keys are errors). `file` labels errors.
     pub fn parse(text: &str, file: &str) -> Result<InstrumentsFile, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError {
-            file: file.to_string(),
-            problems: vec![Problem {
-                key: "<syntax>".into(),
-                reason: e.to_string().trim().to_string(),
-            }],
-        })
+        toml::from_str(text).map_err(|e| ConfigError::parse(file, text, e.span(), e.message()))
     }
 
     /// Checks everything and returns the validated instruments, or every
     /// problem found.
     pub fn validate(&self, file: &str) -> Result<Vec<Instrument>, ConfigError> {
-        let mut problems = Vec::new();
+        let mut problems = Problems::new(file);
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         if self.instrument.is_empty() {
-            problems.push(Problem {
-                key: "instrument".into(),
-                reason: "no instruments defined".into(),
-            });
+            problems.push("instrument", "no instruments defined");
         }
         let symbols: std::collections::HashSet<&str> =
             self.instrument.iter().map(|s| s.symbol.as_str()).collect();
         for (i, s) in self.instrument.iter().enumerate() {
             let mut bad = |field: &str, reason: String| {
-                problems.push(Problem {
-                    key: format!("instrument[{i}].{field}"),
-                    reason,
-                })
+                problems.push(format!("instrument[{i}].{field}"), reason)
             };
             if s.symbol.trim().is_empty() || s.symbol.trim() != s.symbol {
                 bad(
@@ -380,19 +344,12 @@ impl InstrumentsFile {
             }
         }
         if out.len() > usize::from(u16::MAX) {
-            problems.push(Problem {
-                key: "instrument".into(),
-                reason: "too many instruments (at most 65535 per venue)".into(),
-            });
+            problems.push(
+                "instrument",
+                "too many instruments (at most 65535 per venue)",
+            );
         }
-        if problems.is_empty() {
-            Ok(out)
-        } else {
-            Err(ConfigError {
-                file: file.to_string(),
-                problems,
-            })
-        }
+        problems.into_result().map(|()| out)
     }
 }
 
@@ -412,13 +369,7 @@ pub fn parse_instruments(text: &str, file: &str) -> Result<Vec<Instrument>, Conf
 /// Reads, parses and validates an instruments file.
 pub fn load_instruments(path: &Path) -> Result<Vec<Instrument>, ConfigError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: file.clone(),
-        problems: vec![Problem {
-            key: "<file>".into(),
-            reason: e.to_string(),
-        }],
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::read(&file, &e))?;
     parse_instruments(&text, &file)
 }
 
@@ -459,8 +410,11 @@ reference_price = "1.00"
 colour = "red"
 "#;
         let e = parse_instruments(text, "x.toml").unwrap_err();
-        assert!(e.problems[0].reason.contains("colour"), "{e}");
-        assert!(e.to_string().contains("x.toml"));
+        assert!(
+            matches!(&e, ConfigError::Parse { file, at: Some(_), message } if file == "x.toml" && message.contains("colour")),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("x.toml: line "), "{e}");
     }
 
     #[test]
@@ -493,7 +447,7 @@ lot_size = 1
 reference_price = "100.10"
 "#;
         let e = parse_instruments(text, "bad.toml").unwrap_err();
-        let keys: Vec<&str> = e.problems.iter().map(|p| p.key.as_str()).collect();
+        let keys: Vec<&str> = e.problems().iter().map(|p| p.key.as_str()).collect();
         for k in [
             "instrument[0].sector",
             "instrument[0].tick_size",
@@ -512,12 +466,12 @@ reference_price = "100.10"
         ] {
             assert!(keys.contains(&k), "missing {k} in {keys:?}");
         }
-        assert_eq!(e.file, "bad.toml");
+        assert!(e.problems().iter().all(|p| p.file == "bad.toml"), "{e}");
     }
 
     #[test]
     fn syntax_error_names_the_line() {
         let e = parse_instruments("[[instrument]\nsymbol=", "s.toml").unwrap_err();
-        assert!(e.problems[0].reason.contains("line"), "{e}");
+        assert!(e.to_string().starts_with("s.toml: line 1, column "), "{e}");
     }
 }

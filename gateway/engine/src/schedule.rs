@@ -51,7 +51,9 @@
 //! schedule = { always = true }
 //! ```
 //!
-//! and invalid tables are refused with every problem named by key.
+//! and invalid tables are refused with every problem named by key (a
+//! `domain::config::ConfigProblem`; see `docs/CONFIG.md`, "Session
+//! schedules").
 
 use std::fmt;
 use std::str::FromStr;
@@ -61,6 +63,7 @@ use chrono::{
     Utc, Weekday, WeekdaySet,
 };
 use chrono_tz::Tz;
+use domain::config::{ConfigError, ConfigProblem};
 use serde::{Deserialize, Deserializer};
 
 /// When a session may be logged on. See the module doc for the semantics.
@@ -332,7 +335,7 @@ fn localize(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-fn check_time(key: &'static str, t: NaiveTime, problems: &mut Vec<ScheduleProblem>) {
+fn check_time(key: &'static str, t: NaiveTime, problems: &mut Vec<ConfigProblem>) {
     if t.nanosecond() >= 1_000_000_000 {
         problems.push(problem(key, "a leap second is not a schedule time"));
     }
@@ -394,26 +397,14 @@ pub struct ScheduleConfig {
     pub time_zone: Option<String>,
 }
 
-/// One thing wrong with a schedule: the key and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScheduleProblem {
-    /// The config key at fault.
-    pub key: &'static str,
-    /// Why, in words.
-    pub reason: String,
-}
-
-impl fmt::Display for ScheduleProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.reason)
-    }
-}
-
-/// Every problem found in a schedule, reported at once.
+/// Every problem found in a schedule, reported at once. Each is a
+/// [`ConfigProblem`] keyed relative to the schedule's table (`start_time`,
+/// `weekdays`) and without a file: the configuration that embeds the
+/// schedule places them ([`ScheduleError::into_problems`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScheduleError {
     /// The problems, in key order of the config table.
-    pub problems: Vec<ScheduleProblem>,
+    pub problems: Vec<ConfigProblem>,
 }
 
 impl fmt::Display for ScheduleError {
@@ -430,20 +421,32 @@ impl fmt::Display for ScheduleError {
 }
 
 impl ScheduleError {
-    fn or_ok(problems: Vec<ScheduleProblem>, schedule: Schedule) -> Result<Schedule, Self> {
+    fn or_ok(problems: Vec<ConfigProblem>, schedule: Schedule) -> Result<Schedule, Self> {
         if problems.is_empty() {
             Ok(schedule)
         } else {
             Err(ScheduleError { problems })
         }
     }
+
+    /// The problems as those of the schedule at `key` (e.g.
+    /// `session[0].schedule`) in `file`.
+    pub fn into_problems(self, file: &str, key: &str) -> Vec<ConfigProblem> {
+        self.problems
+            .into_iter()
+            .map(|p| p.under(key).in_file(file))
+            .collect()
+    }
 }
 
-fn problem(key: &'static str, reason: impl Into<String>) -> ScheduleProblem {
-    ScheduleProblem {
-        key,
-        reason: reason.into(),
+impl From<ScheduleError> for ConfigError {
+    fn from(e: ScheduleError) -> ConfigError {
+        ConfigError::Invalid(e.problems)
     }
+}
+
+fn problem(key: &str, reason: impl Into<String>) -> ConfigProblem {
+    ConfigProblem::at(key, reason)
 }
 
 const WEEKDAY_HINT: &str = "expected mon, tue, wed, thu, fri, sat or sun";
@@ -549,7 +552,7 @@ impl ScheduleConfig {
 fn required_time(
     key: &'static str,
     value: Option<&str>,
-    problems: &mut Vec<ScheduleProblem>,
+    problems: &mut Vec<ConfigProblem>,
 ) -> Option<NaiveTime> {
     let Some(text) = value else {
         problems.push(problem(key, "required (HH:MM:SS local time)"));
@@ -573,7 +576,7 @@ fn required_time(
 fn optional_weekday(
     key: &'static str,
     value: Option<&str>,
-    problems: &mut Vec<ScheduleProblem>,
+    problems: &mut Vec<ConfigProblem>,
 ) -> Option<Weekday> {
     let text = value?;
     match Weekday::from_str(text) {
@@ -588,7 +591,7 @@ fn optional_weekday(
     }
 }
 
-fn parse_weekdays(days: &[String], problems: &mut Vec<ScheduleProblem>) -> Option<WeekdaySet> {
+fn parse_weekdays(days: &[String], problems: &mut Vec<ConfigProblem>) -> Option<WeekdaySet> {
     if days.is_empty() {
         problems.push(problem(
             "weekdays",
@@ -1099,12 +1102,13 @@ mod tests {
         );
     }
 
-    fn problems(config: ScheduleConfig) -> Vec<(&'static str, String)> {
+    fn problems(config: ScheduleConfig) -> Vec<(String, String)> {
         config
             .build()
             .unwrap_err()
             .problems
             .into_iter()
+            .inspect(|p| assert_eq!(p.file, "", "a schedule does not know its file"))
             .map(|p| (p.key, p.reason))
             .collect()
     }
@@ -1122,7 +1126,7 @@ mod tests {
             time_zone: s("America/NewYork"),
             ..ScheduleConfig::default()
         });
-        let keys: Vec<_> = found.iter().map(|(k, _)| *k).collect();
+        let keys: Vec<_> = found.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             keys,
             [
@@ -1172,7 +1176,7 @@ mod tests {
         assert_eq!(
             found,
             [(
-                "weekdays",
+                "weekdays".to_owned(),
                 "must name at least one day (omit the key for every day)".to_owned()
             )]
         );
@@ -1183,7 +1187,10 @@ mod tests {
         });
         assert_eq!(
             found[0],
-            ("weekdays", "\"Monday\" is listed twice".to_owned())
+            (
+                "weekdays".to_owned(),
+                "\"Monday\" is listed twice".to_owned()
+            )
         );
         assert!(found[1].1.starts_with("unknown weekday \"funday\""));
 
@@ -1191,7 +1198,7 @@ mod tests {
             always: Some(true),
             ..base.clone()
         });
-        let keys: Vec<_> = found.iter().map(|(k, _)| *k).collect();
+        let keys: Vec<_> = found.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["start_time", "end_time", "time_zone"]);
         assert_eq!(found[0].1, "not allowed with always = true");
 
@@ -1202,7 +1209,7 @@ mod tests {
         assert_eq!(found[0].0, "always");
 
         let found = problems(ScheduleConfig::default());
-        let keys: Vec<_> = found.iter().map(|(k, _)| *k).collect();
+        let keys: Vec<_> = found.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["start_time", "end_time", "time_zone"]);
 
         // A leap second is not a time of day here.
@@ -1228,6 +1235,32 @@ mod tests {
         let err = parse(r#"schedule = { start = "17:00", end_time = "17:00", time_zone = "UTC" }"#)
             .unwrap_err();
         assert!(err.contains("unknown field `start`"), "{err}");
+    }
+
+    #[test]
+    fn problems_are_placed_in_the_embedding_file() {
+        let err = ScheduleConfig {
+            start_time: s("09:00"),
+            time_zone: s("UTC"),
+            ..ScheduleConfig::default()
+        }
+        .build()
+        .unwrap_err();
+        let placed = err
+            .clone()
+            .into_problems("venue.toml", "session[2].schedule");
+        assert_eq!(
+            placed,
+            [ConfigProblem::new(
+                "venue.toml",
+                "session[2].schedule.end_time",
+                "required (HH:MM:SS local time)"
+            )]
+        );
+        assert_eq!(
+            ConfigError::from(err).to_string(),
+            "1 problem(s) in configuration:\n  end_time: required (HH:MM:SS local time)"
+        );
     }
 
     #[test]

@@ -28,9 +28,9 @@ pub const ENGINE_EPOCH: risk::Nanos = risk::Nanos(0);
 /// single writer and again on every replay of the journal, so it must
 /// decide from the events it is given (their timestamps, not the clock).
 pub fn build_checker(cfg: &GatewayConfig) -> anyhow::Result<Box<dyn PreTradeCheck + Send>> {
-    let risk_cfg = cfg.risk_config().map_err(|problems| {
-        anyhow::anyhow!("invalid risk configuration:\n  {}", problems.join("\n  "))
-    })?;
+    let risk_cfg = cfg
+        .risk_config()
+        .map_err(|e| anyhow::anyhow!("invalid risk configuration: {e}"))?;
     match (risk_cfg, &cfg.risk) {
         (Some(rc), Some(section)) => {
             let adapter = risk_checker(rc, section.market_hours)?;

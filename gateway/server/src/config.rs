@@ -1,79 +1,22 @@
-//! The gateway's TOML configuration: listeners, client sessions and the
-//! accounts each may trade, venue sessions, instruments and their default
-//! venues, limits, pre-trade risk and storage. Unknown keys are errors,
-//! and `validate` reports every problem at once with the file, the key and
-//! the reason (for the risk file too: see [`RiskSection`]).
+//! The gateway's TOML configuration: the serde structs of its tables
+//! (listeners, client sessions and their accounts, venue sessions,
+//! instruments and their default venues, limits, pre-trade risk,
+//! settlement, storage), their defaults, and `validate`, which reports
+//! every problem at once as [`ConfigProblem`]s (file, dotted key, reason),
+//! those of the risk file it names included (see [`RiskSection`]).
 //!
-//! Pre-trade checks:
-//!
-//! - `[limits]` (`max_order_qty`, default 10000; `max_order_notional`,
-//!   default 1000000) are firm-wide per-order limits. Without `[risk]`
-//!   they are the only check (the OMS's simple `LimitsChecker`).
-//! - `[risk]` makes the risk crate's engine the check (every rule in
-//!   `risk/README.md`: trading states, restricted list, sessions, halts,
-//!   short sales, duplicates, order rate, collars, per-order, daily,
-//!   credit, position and exposure limits, buying power). Its keys:
-//!   - `config = "risk.toml"`: the engine's own TOML file
-//!     (`risk::RiskConfig`: `[firm]`, `[desks.ID.limits]`,
-//!     `[accounts.ID]` with `desk`, `cash` and `[accounts.ID.limits]`,
-//!     `[[instruments]]`, `restricted`, `hard_to_borrow`, `[checks]`,
-//!     `[hours]`, `[var]`, `[drawdown]`, `[operators]`); a relative path
-//!     is relative to the directory of the gateway config file.
-//!   - `market_hours = "nyse"` (default): equities trade in NYSE
-//!     sessions only (regular session; the calendar covers 2026-2027 and
-//!     is closed outside it). `"always_open"` waives the engine's
-//!     MarketHours rule firm-wide, for demos and tests that run at night
-//!     or at weekends; it is logged at start and recorded in the engine
-//!     as a standing operator override by `gateway-config`.
-//!
-//!   `[limits]` still applies with `[risk]`: its two values become the
-//!   engine's firm-wide `max_order_qty` / `max_order_notional` (the
-//!   stricter wins if the risk file sets them too). Every account a
-//!   trading `[[client]]` may use and every `[[instrument]]` must be in
-//!   the risk file (their orders would otherwise all be rejected), and
-//!   venue ids must fit the engine's 16 bytes; these are start-time
-//!   errors.
-//!
-//! Market data (see `runtime::market_data`):
-//!
-//! - `[[venue]] market_data = true` (default): at every logon the venue
-//!   session subscribes (MarketDataRequest, one per instrument routed to
-//!   that venue: top of book, bids, offers and trades) and its snapshots
-//!   and updates become `VenueQuote` events (the router's best price) and
-//!   `MarketPrice` events (marks for unrealised P&L and the risk engine's
-//!   reference prices). `false`: no subscription.
-//! - `[gateway] market_data_conflate_ms` (default 200; 0 = off): at most
-//!   one quote and one mark event per (venue, symbol) per interval, the
-//!   newest value sent when the interval has passed (every event is
-//!   journaled).
-//! - `[gateway] mark_trade_max_age_ms` (default 60000): the mark is the
-//!   venue's last trade while it is at most this old, else the mid.
-//!
-//! Settlement (see `runtime::settlement`): trades settle on their
-//! settlement date against each venue's clearing records.
-//!
-//! - `[[venue]] clearing_url = "http://127.0.0.1:PORT/SIMX/clearing"`
-//!   (HTTP or HTTPS, CSV with a header line as sim-venue's control
-//!   endpoint serves it; `clearing_ca = "ca.pem"` is the CA to trust for
-//!   HTTPS, default the public web PKI roots) and/or `clearing_dir = "clearing/SIMX"` (every `*.csv` in
-//!   it; relative to this file's directory; must exist): where the
-//!   venue's clearing output comes from. A venue with neither has no
-//!   clearing: its trades are reported as breaks when due.
-//! - `[[venue]] clearing_account` (default `[gateway] comp_id`): the
-//!   records of accounts equal to it or starting with `it|` are ours.
-//! - `[settlement] interval_secs` (default 3600; 0 = at start only) and
-//!   `run_at_start` (default true): the job settles, once each, every
-//!   date up to today (America/New_York) that is due.
-//!
-//! The checker's state is rebuilt at start by replaying the journal
-//! through it, so its decisions must come out the same: change the risk
-//! file, `market_hours` or `[limits]` only on a fresh data directory (or
-//! accept that replayed decisions may differ from the ones taken: an
-//! order accepted then and refused on replay is a venue order the
-//! recovered OMS believes was rejected).
+//! The manual of every table and key (type, default, meaning), of the risk
+//! file and of session schedules is `docs/CONFIG.md`; the annotated
+//! example `docs/examples/fixgw.toml` is loaded by a test
+//! (`tests/config_manual.rs`) that keeps the two in step.
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+
+use domain::config::Problems;
+/// The workspace's configuration problem and error types: every problem
+/// names the file, the dotted key and the reason.
+pub use domain::config::{ConfigError, ConfigProblem};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -256,8 +199,7 @@ pub struct VenueConfig {
     pub clearing_ca: Option<PathBuf>,
 }
 
-/// `[settlement]`: when the settlement job runs (see the module
-/// documentation).
+/// `[settlement]`: when the settlement job runs (see `docs/CONFIG.md`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettlementSection {
@@ -320,7 +262,7 @@ fn default_max_notional() -> rust_decimal::Decimal {
 }
 
 /// `[risk]`: the risk engine's configuration file and how market hours
-/// are handled. See the module documentation.
+/// are handled (see `docs/CONFIG.md`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RiskSection {
@@ -357,11 +299,11 @@ impl RiskSection {
         }
     }
 
-    fn text(&self) -> Result<String, String> {
+    fn text(&self) -> Result<String, ConfigError> {
         match self.builtin {
             Some(t) => Ok(t.to_owned()),
             None => std::fs::read_to_string(&self.config)
-                .map_err(|e| format!("risk.config: cannot read {}: {e}", self.config.display())),
+                .map_err(|e| ConfigError::read(&self.config.display().to_string(), &e)),
         }
     }
 }
@@ -369,32 +311,19 @@ impl RiskSection {
 /// The operator the gateway's own standing waivers are recorded under.
 pub const GATEWAY_OPERATOR: &str = "gateway-config";
 
-/// A configuration that cannot be used, with every problem found.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid gateway configuration {file}:\n{}", problems.join("\n"))]
-pub struct ConfigError {
-    pub file: String,
-    pub problems: Vec<String>,
-}
-
 impl GatewayConfig {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: file.clone(),
-            problems: vec![format!("cannot read: {e}")],
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::read(&file, &e))?;
         Self::parse(&text, &file)
     }
 
     /// Parses and validates config text; `file` names it in messages and
     /// is where a relative `[risk] config` path is resolved from.
     pub fn parse(text: &str, file: &str) -> Result<Self, ConfigError> {
-        let mut cfg: Self = toml::from_str(text).map_err(|e| ConfigError {
-            file: file.to_owned(),
-            problems: vec![e.to_string()],
-        })?;
+        let mut cfg: Self = toml::from_str(text)
+            .map_err(|e| ConfigError::parse(file, text, e.span(), e.message()))?;
         let dir = Path::new(file).parent().unwrap_or(Path::new(""));
         if let Some(r) = &mut cfg.risk {
             if r.config.is_relative() {
@@ -418,24 +347,26 @@ impl GatewayConfig {
     /// The risk engine's configuration: the `[risk]` file, validated, with
     /// `[limits]` folded into its firm-wide per-order limits and checked
     /// against this gateway's accounts, instruments and venues. `None`
-    /// without `[risk]`; every problem at once (each naming the risk
-    /// file, the key and the reason) if it cannot be used.
-    pub fn risk_config(&self) -> Result<Option<risk::RiskConfig>, Vec<String>> {
+    /// without `[risk]`; every problem at once if it cannot be used:
+    /// those of the risk file name it, with its key; those of this
+    /// config's own keys (`risk.config` when the risk file cannot be read
+    /// or parsed, `venue[i].id`) have no file, which
+    /// [`GatewayConfig::validate`] fills in.
+    pub fn risk_config(&self) -> Result<Option<risk::RiskConfig>, ConfigError> {
         let Some(section) = &self.risk else {
             return Ok(None);
         };
         let name = section.name();
-        let text = section.text().map_err(|e| vec![e])?;
+        let invalid_here =
+            |e: ConfigError| ConfigError::Invalid(e.into_problems_at("", "risk.config"));
+        let text = section.text().map_err(invalid_here)?;
         // As `risk::RiskConfig::from_toml`, keeping the parsed config so
         // that its own problems and those between it and this config are
         // reported together.
-        let mut rc: risk::RiskConfig =
-            toml::from_str(&text).map_err(|e| vec![format!("risk.config: {name}: {e}")])?;
-        let mut p: Vec<String> = rc
-            .validate(&name)
-            .iter()
-            .map(|p| format!("risk.config: {p}"))
-            .collect();
+        let mut rc: risk::RiskConfig = toml::from_str(&text)
+            .map_err(|e| invalid_here(ConfigError::parse(&name, &text, e.span(), e.message())))?;
+        let mut p = Problems::new(&name);
+        p.extend(rc.validate(&name));
         for (i, c) in self.clients.iter().enumerate() {
             if c.drop_copy {
                 continue;
@@ -443,11 +374,14 @@ impl GatewayConfig {
             for a in &c.accounts {
                 let known = risk::AccountId::new(a).is_ok_and(|id| rc.accounts.contains_key(&id));
                 if !known {
-                    p.push(format!(
-                        "risk.config: {name}: accounts: no account {a:?}, which client[{i}] \
-                         ({}) trades (its orders would all be rejected)",
-                        c.comp_id
-                    ));
+                    p.push(
+                        "accounts",
+                        format!(
+                            "no account {a:?}, which client[{i}] ({}) trades (its orders would \
+                             all be rejected)",
+                            c.comp_id
+                        ),
+                    );
                 }
             }
         }
@@ -455,23 +389,30 @@ impl GatewayConfig {
             let known = risk::Symbol::new(&ins.symbol)
                 .is_ok_and(|s| rc.instruments.iter().any(|x| x.symbol == s));
             if !known {
-                p.push(format!(
-                    "risk.config: {name}: instruments: no instrument {:?}, which instrument[{i}] \
-                     routes (its orders would all be rejected)",
-                    ins.symbol
-                ));
+                p.push(
+                    "instruments",
+                    format!(
+                        "no instrument {:?}, which instrument[{i}] routes (its orders would all \
+                         be rejected)",
+                        ins.symbol
+                    ),
+                );
             }
         }
+        let mut p = p.into_vec();
         for (i, v) in self.venues.iter().enumerate() {
             if risk::Venue::new(&v.id).is_err() {
-                p.push(format!(
-                    "venue[{i}].id: {:?} is longer than the risk engine's venue ids (1 to 16 bytes)",
-                    v.id
+                p.push(ConfigProblem::at(
+                    format!("venue[{i}].id"),
+                    format!(
+                        "{:?} is longer than the risk engine's venue ids (1 to 16 bytes)",
+                        v.id
+                    ),
                 ));
             }
         }
         if !p.is_empty() {
-            return Err(p);
+            return Err(ConfigError::Invalid(p));
         }
         // [limits] stays in force as firm-wide per-order limits (values
         // that are not positive are reported by `validate` itself).
@@ -488,7 +429,9 @@ impl GatewayConfig {
             );
         }
         if section.market_hours == MarketHours::AlwaysOpen {
-            let op = risk::OperatorId::new(GATEWAY_OPERATOR).map_err(|e| vec![e.to_string()])?;
+            let op = risk::OperatorId::new(GATEWAY_OPERATOR).map_err(|e| {
+                ConfigError::Invalid(vec![ConfigProblem::at("risk.market_hours", e.to_string())])
+            })?;
             let perms = rc.operators.entry(op).or_default();
             if !perms.contains(&risk::config::Permission::Override) {
                 perms.push(risk::config::Permission::Override);
@@ -498,83 +441,85 @@ impl GatewayConfig {
         // [limits] value the risk crate refuses, say).
         let problems = rc.validate(&format!("{name} with [limits]"));
         if !problems.is_empty() {
-            return Err(problems
-                .iter()
-                .map(|p| format!("risk.config: {p}"))
-                .collect());
+            return Err(ConfigError::Invalid(problems));
         }
         Ok(Some(rc))
     }
 
-    /// Every problem at once: key and reason.
+    /// Every problem at once, each with `file`, its key and the reason.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let mut p = Vec::new();
+        let mut p = Problems::new(file);
         if self.listeners.is_empty() {
-            p.push("listener: at least one [[listener]] is required".to_owned());
+            p.push("listener", "at least one [[listener]] is required");
         }
         if self.clients.is_empty() {
-            p.push("client: at least one [[client]] is required".to_owned());
+            p.push("client", "at least one [[client]] is required");
         }
         let begins = ["FIX.4.2", "FIX.4.4", "FIXT.1.1"];
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in self.clients.iter().enumerate() {
             if !begins.contains(&c.begin_string.as_str()) {
-                p.push(format!(
-                    "client[{i}].begin_string: {:?} is not one of {begins:?}",
-                    c.begin_string
-                ));
+                p.push(
+                    format!("client[{i}].begin_string"),
+                    format!("{:?} is not one of {begins:?}", c.begin_string),
+                );
             }
             if !seen.insert(&c.comp_id) {
-                p.push(format!(
-                    "client[{i}].comp_id: {:?} appears twice",
-                    c.comp_id
-                ));
+                p.push(
+                    format!("client[{i}].comp_id"),
+                    format!("{:?} appears twice", c.comp_id),
+                );
             }
             if c.accounts.is_empty() && !c.drop_copy {
-                p.push(format!(
-                    "client[{i}].accounts: a trading session needs at least one account"
-                ));
+                p.push(
+                    format!("client[{i}].accounts"),
+                    "a trading session needs at least one account",
+                );
             }
         }
         let venue_ids: Vec<&str> = self.venues.iter().map(|v| v.id.as_str()).collect();
         for (i, v) in self.venues.iter().enumerate() {
             if v.hosts.is_empty() {
-                p.push(format!(
-                    "venue[{i}].hosts: at least one host:port is required"
-                ));
+                p.push(
+                    format!("venue[{i}].hosts"),
+                    "at least one host:port is required",
+                );
             }
             if !begins.contains(&v.begin_string.as_str()) {
-                p.push(format!(
-                    "venue[{i}].begin_string: {:?} is not one of {begins:?}",
-                    v.begin_string
-                ));
+                p.push(
+                    format!("venue[{i}].begin_string"),
+                    format!("{:?} is not one of {begins:?}", v.begin_string),
+                );
             }
             if let Some(url) = &v.clearing_url {
                 if let Err(why) = crate::clearing::http::ClearingUrl::parse(url) {
-                    p.push(format!("venue[{i}].clearing_url: {url:?}: {why}"));
+                    p.push(
+                        format!("venue[{i}].clearing_url"),
+                        format!("{url:?}: {why}"),
+                    );
                 }
             }
             if let Some(d) = &v.clearing_dir {
                 if !d.is_dir() {
-                    p.push(format!(
-                        "venue[{i}].clearing_dir: {} is not a directory",
-                        d.display()
-                    ));
+                    p.push(
+                        format!("venue[{i}].clearing_dir"),
+                        format!("{} is not a directory", d.display()),
+                    );
                 }
             }
             if v.clearing_account.as_deref() == Some("") {
-                p.push(format!("venue[{i}].clearing_account: must not be empty"));
+                p.push(format!("venue[{i}].clearing_account"), "must not be empty");
             }
         }
         if self.venues.is_empty() {
-            p.push("venue: at least one [[venue]] is required".to_owned());
+            p.push("venue", "at least one [[venue]] is required");
         }
         for (i, ins) in self.instruments.iter().enumerate() {
             if !venue_ids.contains(&ins.venue.as_str()) {
-                p.push(format!(
-                    "instrument[{i}].venue: {:?} is not a configured venue",
-                    ins.venue
-                ));
+                p.push(
+                    format!("instrument[{i}].venue"),
+                    format!("{:?} is not a configured venue", ins.venue),
+                );
             }
         }
         let prefix = &self.gateway.postgres_schema_prefix;
@@ -584,28 +529,24 @@ impl GatewayConfig {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
-            p.push(format!(
-                "gateway.postgres_schema_prefix: {prefix:?} must be at most 40 lowercase ASCII \
-                 letters, digits and underscores, not starting with a digit"
-            ));
+            p.push(
+                "gateway.postgres_schema_prefix",
+                format!(
+                    "{prefix:?} must be at most 40 lowercase ASCII letters, digits and \
+                     underscores, not starting with a digit"
+                ),
+            );
         }
         if self.limits.max_order_qty == 0 {
-            p.push("limits.max_order_qty: must be positive".to_owned());
+            p.push("limits.max_order_qty", "must be positive");
         }
         if self.limits.max_order_notional <= rust_decimal::Decimal::ZERO {
-            p.push("limits.max_order_notional: must be positive".to_owned());
+            p.push("limits.max_order_notional", "must be positive");
         }
-        if let Err(risk_problems) = self.risk_config() {
-            p.extend(risk_problems);
+        if let Err(e) = self.risk_config() {
+            p.extend(e.into_problems_at(file, "risk.config"));
         }
-        if p.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError {
-                file: file.to_owned(),
-                problems: p,
-            })
-        }
+        p.into_result()
     }
 }
 
@@ -641,8 +582,13 @@ venue = "NOPE"
             "venue[0].hosts",
             "instrument[0].venue",
         ] {
-            assert!(all.contains(key), "missing {key} in {all}");
+            assert!(
+                all.contains(&format!("gw.toml: {key}: ")),
+                "missing {key} in {all}"
+            );
         }
+        assert!(e.problems().iter().all(|p| p.file == "gw.toml"), "{all}");
+        assert_eq!(e.problems().len(), 5, "{all}");
     }
 
     const GW: &str = "[[listener]]\nport = 1\n\
@@ -746,7 +692,6 @@ tick = "0.01"
         let e = GatewayConfig::load(&gw).unwrap_err();
         let all = e.to_string();
         let risk_file = dir.path().join("conf/risk.toml").display().to_string();
-        assert!(all.contains(&gw.display().to_string()), "{all}");
         for (key, reason) in [
             ("firm.max_order_qty", "must be positive, got -1"),
             ("accounts.ACC1.desk", "unknown desk NOPE"),
@@ -764,10 +709,17 @@ tick = "0.01"
                 "no instrument \"MSFT\", which instrument[1] routes",
             ),
         ] {
-            let line = format!("risk.config: {risk_file}: {key}: {reason}");
+            let line = format!("  {risk_file}: {key}: {reason}");
             assert!(all.contains(&line), "missing {line:?} in\n{all}");
+            assert!(
+                e.problems()
+                    .iter()
+                    .any(|p| p.file == risk_file && p.key == key && p.reason.starts_with(reason)),
+                "no problem ({risk_file}, {key}, {reason}) in {:?}",
+                e.problems()
+            );
         }
-        assert_eq!(e.problems.len(), 6, "{all}");
+        assert_eq!(e.problems().len(), 6, "{all}");
         assert!(!all.contains("DC"), "a drop copy trades nothing: {all}");
     }
 
@@ -781,10 +733,13 @@ tick = "0.01"
         );
         let all = GatewayConfig::load(&gw).unwrap_err().to_string();
         let risk_file = dir.path().join("conf/risk.toml").display().to_string();
-        assert!(
-            all.contains(&format!("risk.config: {risk_file}: ")),
-            "{all}"
+        // The gateway file's key that names the risk file, then where in
+        // the risk file the parser stopped.
+        let want = format!(
+            "{}: risk.config: {risk_file}: line 3, column 1: ",
+            gw.display()
         );
+        assert!(all.contains(&want), "missing {want:?} in\n{all}");
         assert!(
             all.contains("max_order_qtty") && all.contains("line"),
             "{all}"
@@ -792,8 +747,9 @@ tick = "0.01"
 
         let gw = files(dir.path(), "[risk]\nconfig = \"conf/nope.toml\"\n", RISK);
         let all = GatewayConfig::load(&gw).unwrap_err().to_string();
-        assert!(all.contains("risk.config: cannot read"), "{all}");
-        assert!(all.contains("nope.toml"), "{all}");
+        let nope = dir.path().join("conf/nope.toml").display().to_string();
+        let want = format!("{}: risk.config: {nope}: cannot read: ", gw.display());
+        assert!(all.contains(&want), "missing {want:?} in\n{all}");
 
         let gw = files(
             dir.path(),

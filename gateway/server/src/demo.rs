@@ -258,7 +258,7 @@ impl ClearingSource for InProcessClearing {
 pub fn risk_summary(cfg: &GatewayConfig) -> String {
     let (name, rc) = match (&cfg.risk, cfg.risk_config()) {
         (Some(section), Ok(Some(rc))) => (section.name(), rc),
-        (_, Err(problems)) => return format!("invalid: {}\n", problems.join("; ")),
+        (_, Err(e)) => return format!("invalid: {e}\n"),
         _ => return "[limits] only\n".into(),
     };
     let mut s = format!("risk engine, {name}\n");

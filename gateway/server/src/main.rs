@@ -190,7 +190,8 @@ fn main() -> anyhow::Result<()> {
             })
         }
         Cmd::Run { config } => {
-            let cfg = gateway::config::GatewayConfig::load(&config)?;
+            let cfg = gateway::config::GatewayConfig::load(&config)
+                .map_err(|e| anyhow::anyhow!("invalid configuration {}: {e}", config.display()))?;
             rt.build(0)?.block_on(async move {
                 let gw = gateway::runtime::start(cfg).await?;
                 for l in &gw.listeners {

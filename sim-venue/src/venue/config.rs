@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clearing::FeeSchedule;
-use crate::instruments::{ConfigError, Problem};
+use crate::instruments::ConfigError;
 use crate::market::LiquidityConfig;
 use crate::types::{Nanos, StpMode};
+use domain::config::Problems;
 
 /// Simulated latency added before a reply becomes visible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -90,13 +91,8 @@ impl VenueConfig {
 
     /// Every problem at once; `file` labels the error.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let mut problems = Vec::new();
-        let mut bad = |key: &str, reason: String| {
-            problems.push(Problem {
-                key: key.into(),
-                reason,
-            })
-        };
+        let mut problems = Problems::new(file);
+        let mut bad = |key: &str, reason: String| problems.push(key, reason);
         if self.comp_id.is_empty()
             || !self.comp_id.chars().all(|c| c.is_ascii_graphic())
             || self.comp_id.contains('|')
@@ -131,14 +127,7 @@ impl VenueConfig {
         for (k, r) in self.liquidity.problems() {
             bad(&k, r);
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError {
-                file: file.into(),
-                problems,
-            })
-        }
+        problems.into_result()
     }
 }
 
@@ -178,7 +167,7 @@ levels = 3
         c.max_depth = 0;
         c.liquidity.levels = 0;
         let e = c.validate("v.toml").unwrap_err();
-        let keys: Vec<_> = e.problems.iter().map(|p| p.key.as_str()).collect();
+        let keys: Vec<_> = e.problems().iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, vec!["comp_id", "max_depth", "liquidity.levels"]);
     }
 }

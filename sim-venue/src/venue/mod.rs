@@ -36,7 +36,7 @@ pub use reports::{
 
 use crate::clearing::{to_csv, ClearingLedger, ClearingRecord, FeeSchedule, Fill};
 use crate::hash::FastMap;
-use crate::instruments::{ConfigError, Instrument, Problem};
+use crate::instruments::{ConfigError, ConfigProblem, Instrument};
 use crate::market::{LiquidityProvider, LP_ACCOUNT};
 use crate::market_data::{MarketDataHub, MdMessage, MdReject, MdRequest};
 use crate::market_state::{
@@ -144,13 +144,11 @@ impl Venue {
     ) -> Result<Venue, ConfigError> {
         config.validate("venue config")?;
         if instruments.is_empty() || instruments.len() >= usize::from(VENUE_EXEC_SLOT) {
-            return Err(ConfigError {
-                file: "venue config".into(),
-                problems: vec![Problem {
-                    key: "instruments".into(),
-                    reason: format!("need 1 to 65534 instruments, got {}", instruments.len()),
-                }],
-            });
+            return Err(ConfigError::Invalid(vec![ConfigProblem::new(
+                "venue config",
+                "instruments",
+                format!("need 1 to 65534 instruments, got {}", instruments.len()),
+            )]));
         }
         let n = instruments.len();
         let symbols: Vec<Arc<str>> = instruments

@@ -5,3 +5,14 @@
 //! No IO, no clock, no FIX: FIX codes live in the gateway's FIX mapping.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod calendar;
+pub mod ids;
+pub mod order;
+pub mod quantity;
+pub mod time;
+
+pub use ids::{AccountId, ClOrdId, ExecId, OrderId, Symbol, VenueId};
+pub use order::{OrdType, Side, TimeInForce};
+pub use quantity::{Px, Qty, SignedQty, MAX_PX, MAX_QTY};
+pub use time::Timestamp;

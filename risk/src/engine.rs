@@ -39,8 +39,8 @@ use crate::market::{InstrumentMarket, MarketWide};
 use crate::overrides::Overrides;
 use crate::sizing::{self, EwmaVol, SizingError};
 use crate::types::{
-    AccountId, ClOrdId, DeskId, Instrument, LocateId, Nanos, OperatorId, OrderRequest, Qty, Sector,
-    Symbol, Venue,
+    AccountId, ClOrdId, DeskId, Instrument, LocateId, OperatorId, OrderRequest, Sector, SignedQty,
+    Symbol, Timestamp, Venue,
 };
 use crate::var::{PortfolioVar, VarModel};
 
@@ -318,12 +318,12 @@ pub(crate) struct Locate {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct RecentOrder {
-    pub at: Nanos,
+    pub at: Timestamp,
     pub fp: u64,
     pub account: AccountId,
     pub symbol: Symbol,
     pub side: crate::types::Side,
-    pub qty: Qty,
+    pub qty: SignedQty,
     pub price: Option<Decimal>,
 }
 
@@ -343,7 +343,7 @@ pub struct RiskEngine {
     /// Orders accepted within the duplicate window, oldest first.
     pub(crate) recent: VecDeque<RecentOrder>,
     /// Parameters fingerprint -> time of the latest accepted order with it.
-    pub(crate) recent_index: HashMap<u64, Nanos, KeyHash>,
+    pub(crate) recent_index: HashMap<u64, Timestamp, KeyHash>,
     pub(crate) overrides: Overrides,
     pub(crate) market_wide: MarketWide,
     pub(crate) day: TradingDay,
@@ -355,7 +355,7 @@ pub struct RiskEngine {
 
 impl RiskEngine {
     /// Build an engine from a validated configuration, as of `now`.
-    pub fn new(cfg: RiskConfig, now: Nanos) -> Result<RiskEngine, RiskError> {
+    pub fn new(cfg: RiskConfig, now: Timestamp) -> Result<RiskEngine, RiskError> {
         let problems = cfg.validate("<engine>");
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems).into());
@@ -460,7 +460,7 @@ impl RiskEngine {
 
     /// Move to the day containing `now` if it changed (cheap when it did not).
     #[inline]
-    pub(crate) fn roll(&mut self, now: Nanos) {
+    pub(crate) fn roll(&mut self, now: Timestamp) {
         if !self.day.contains(now) {
             self.day = TradingDay::containing(now);
             self.start_day();
@@ -615,7 +615,7 @@ impl RiskEngine {
         rule: Rule,
         scope: Scope,
         cl_ord_id: Option<ClOrdId>,
-        expires: Nanos,
+        expires: Timestamp,
         op: Operator,
     ) -> Result<u64, RiskError> {
         self.authorise(&op, Permission::Override)?;
@@ -644,7 +644,7 @@ impl RiskEngine {
     /// Register a locate from the stock-loan desk: `qty` shares of
     /// `symbol` for `account`, under `id`. Hard-to-borrow short sales must
     /// name a registered locate with enough quantity left.
-    pub fn add_locate(&mut self, account: AccountId, symbol: Symbol, id: LocateId, qty: Qty) {
+    pub fn add_locate(&mut self, account: AccountId, symbol: Symbol, id: LocateId, qty: SignedQty) {
         self.locates.push(Locate {
             account,
             symbol,
@@ -854,7 +854,11 @@ impl RiskEngine {
 
     /// Volatility-sized quantity for `symbol`: `risk_budget / (price x
     /// volatility x multiplier)` at the current mark and EWMA volatility.
-    pub fn size_position(&self, symbol: Symbol, risk_budget: Decimal) -> Result<Qty, RiskError> {
+    pub fn size_position(
+        &self,
+        symbol: Symbol,
+        risk_budget: Decimal,
+    ) -> Result<SignedQty, RiskError> {
         let e = self
             .instruments
             .get(&symbol)
@@ -928,7 +932,9 @@ fn settings_of(a: &crate::config::AccountConfig) -> AccountSettings {
     let ord_type_mask = if a.allowed_ord_types.is_empty() {
         u8::MAX
     } else {
-        a.allowed_ord_types.iter().fold(0, |m, t| m | t.bit())
+        a.allowed_ord_types
+            .iter()
+            .fold(0, |m, t| m | crate::types::ord_type_bit(*t))
     };
     AccountSettings {
         account_type: a.account_type,

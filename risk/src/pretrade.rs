@@ -29,7 +29,7 @@ use crate::engine::{
 use crate::events::RiskEvent;
 use crate::fixed::Money;
 use crate::keys::{params_fingerprint, OrderKey};
-use crate::types::{AssetClass, DeskId, Nanos, OrdType, OrderRequest, Qty, Side};
+use crate::types::{AssetClass, DeskId, OrdType, OrderRequest, Side, SignedQty, Timestamp};
 
 /// Overrides used by one order's size checks.
 type Waived = [Option<(u64, Violation)>; 8];
@@ -50,7 +50,7 @@ impl RiskEngine {
     /// so that the next check sees it; the OMS reports its later life
     /// with [`RiskEngine::on_open_order_change`] and
     /// [`RiskEngine::on_fill`].
-    pub fn pre_trade(&mut self, now: Nanos, req: &OrderRequest) -> Decision {
+    pub fn pre_trade(&mut self, now: Timestamp, req: &OrderRequest) -> Decision {
         self.roll(now);
         let Some(ai) = self.accounts.get_index_of(&req.account) else {
             return Decision::Reject(Violation::UnknownAccount {
@@ -154,7 +154,7 @@ impl RiskEngine {
             self.events.truncate(mark);
             return Decision::Reject(still.or(first).unwrap_or(Violation::MaxOrderQty {
                 qty: req.qty,
-                limit: Qty(decision_qty),
+                limit: SignedQty(decision_qty),
             }));
         };
         for (id, v) in waived.iter().flatten() {
@@ -185,7 +185,7 @@ impl RiskEngine {
             None => Decision::Accept { flags, overridden },
             // The limit that the requested size broke.
             Some(violation) => Decision::Reduce {
-                qty: Qty(decision_qty),
+                qty: SignedQty(decision_qty),
                 requested: req.qty,
                 violation,
                 flags,
@@ -251,7 +251,7 @@ impl RiskEngine {
         if e.restricted {
             return Some(Violation::RestrictedList { symbol: req.symbol });
         }
-        if s.ord_type_mask & req.ord_type.bit() == 0 {
+        if s.ord_type_mask & crate::types::ord_type_bit(req.ord_type) == 0 {
             return Some(Violation::OrderType {
                 ord_type: req.ord_type,
                 account: req.account,
@@ -287,7 +287,7 @@ impl RiskEngine {
         None
     }
 
-    fn check_session(&self, ii: usize, req: &OrderRequest, now: Nanos) -> Option<Violation> {
+    fn check_session(&self, ii: usize, req: &OrderRequest, now: Timestamp) -> Option<Violation> {
         let e = &self.instruments[ii];
         let session = calendar::session_for(
             e.spec.asset_class,
@@ -306,7 +306,12 @@ impl RiskEngine {
         }
     }
 
-    fn check_market_state(&self, ii: usize, req: &OrderRequest, now: Nanos) -> Option<Violation> {
+    fn check_market_state(
+        &self,
+        ii: usize,
+        req: &OrderRequest,
+        now: Timestamp,
+    ) -> Option<Violation> {
         let e = &self.instruments[ii];
         if let Some(reason) = e.market.halted(now) {
             return Some(Violation::Halt {
@@ -380,7 +385,7 @@ impl RiskEngine {
         } else if req.locate.is_none() {
             return Some(Violation::LocateRequired {
                 symbol: req.symbol,
-                short_qty: Qty(short_qty),
+                short_qty: SignedQty(short_qty),
                 inferred,
             });
         }
@@ -412,7 +417,7 @@ impl RiskEngine {
     fn check_duplicates(
         &self,
         req: &OrderRequest,
-        now: Nanos,
+        now: Timestamp,
         key: OrderKey,
         fp: u64,
     ) -> Option<Violation> {
@@ -451,7 +456,7 @@ impl RiskEngine {
         None
     }
 
-    fn check_rate(&mut self, ai: usize, now: Nanos) -> Option<Violation> {
+    fn check_rate(&mut self, ai: usize, now: Timestamp) -> Option<Violation> {
         let desk = self.accounts[ai].desk;
         let check = |l: &mut Level| {
             let limit = l.limits.orders_per_second?;
@@ -533,7 +538,7 @@ impl RiskEngine {
         ii: usize,
         req: &OrderRequest,
         px: Decimal,
-        now: Nanos,
+        now: Timestamp,
     ) -> Option<(Violation, bool)> {
         let e = &self.instruments[ii];
         let key = e.wash_key?;
@@ -584,7 +589,7 @@ impl RiskEngine {
     #[allow(clippy::too_many_arguments)]
     fn size_check(
         &self,
-        now: Nanos,
+        now: Timestamp,
         ai: usize,
         ii: usize,
         req: &OrderRequest,
@@ -638,8 +643,8 @@ impl RiskEngine {
                 limit!(
                     q > m,
                     Violation::MaxOrderQty {
-                        qty: Qty(q),
-                        limit: Qty(m)
+                        qty: SignedQty(q),
+                        limit: SignedQty(m)
                     }
                 );
             }
@@ -685,8 +690,8 @@ impl RiskEngine {
                     Violation::PositionLimit {
                         scope,
                         symbol: req.symbol,
-                        projected: Qty(projected),
-                        limit: Qty(*m),
+                        projected: SignedQty(projected),
+                        limit: SignedQty(*m),
                     }
                 );
             }
@@ -811,7 +816,7 @@ impl RiskEngine {
     #[allow(clippy::too_many_arguments)]
     fn size_check_recorded(
         &self,
-        now: Nanos,
+        now: Timestamp,
         ai: usize,
         ii: usize,
         req: &OrderRequest,
@@ -834,7 +839,7 @@ impl RiskEngine {
     /// every size-related limit.
     fn largest_fit(
         &self,
-        now: Nanos,
+        now: Timestamp,
         ai: usize,
         ii: usize,
         req: &OrderRequest,
@@ -865,7 +870,7 @@ impl RiskEngine {
     #[allow(clippy::too_many_arguments)]
     fn accept(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         ai: usize,
         ii: usize,
         req: &OrderRequest,
@@ -907,7 +912,7 @@ impl RiskEngine {
             l.rate.record(now, l.limits.orders_per_second);
         }
         let mut order = *req;
-        order.qty = Qty(q);
+        order.qty = SignedQty(q);
         self.open.insert(
             key,
             OpenOrder {

@@ -167,6 +167,8 @@ fn ord_type_str(t: OrdType) -> &'static str {
     match t {
         OrdType::Market => "1",
         OrdType::Limit => "2",
+        OrdType::Stop => "3",
+        OrdType::StopLimit => "4",
     }
 }
 
@@ -176,6 +178,8 @@ fn tif_str(t: TimeInForce) -> &'static str {
         TimeInForce::Gtc => "1",
         TimeInForce::Ioc => "3",
         TimeInForce::Fok => "4",
+        TimeInForce::Opg => "2",
+        TimeInForce::Cls => "7",
     }
 }
 

@@ -41,6 +41,15 @@ impl Side {
     pub fn is_buy(self) -> bool {
         self == Side::Buy
     }
+
+    /// The side an order trades against: `Sell` for a buy, `Buy` for
+    /// either kind of sell.
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell | Side::SellShort => Side::Buy,
+        }
+    }
 }
 
 impl fmt::Display for Side {
@@ -99,6 +108,8 @@ mod tests {
         assert!(Side::SellShort.is_sell());
         assert!(!Side::Buy.is_sell());
         assert!(Side::Buy.is_buy());
+        assert_eq!(Side::SellShort.opposite(), Side::Buy);
+        assert_eq!(Side::Buy.opposite(), Side::Sell);
     }
 
     #[test]

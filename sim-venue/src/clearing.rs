@@ -310,7 +310,7 @@ pub fn to_csv(records: &[ClearingRecord]) -> String {
         };
         let side = match r.side {
             Side::Buy => "BUY",
-            Side::Sell => "SELL",
+            Side::Sell | Side::SellShort => "SELL",
         };
         let liq = match r.liquidity {
             Liquidity::Added => "MAKER",

@@ -69,7 +69,7 @@ impl Levels {
     pub fn side_map(&self, side: Side) -> &BTreeMap<Ticks, u32> {
         match side {
             Side::Buy => &self.bids,
-            Side::Sell => &self.asks,
+            Side::Sell | Side::SellShort => &self.asks,
         }
     }
 
@@ -78,7 +78,7 @@ impl Levels {
     pub fn best(&self, side: Side) -> Option<u32> {
         match side {
             Side::Buy => self.bids.last_key_value().map(|(_, &l)| l),
-            Side::Sell => self.asks.first_key_value().map(|(_, &l)| l),
+            Side::Sell | Side::SellShort => self.asks.first_key_value().map(|(_, &l)| l),
         }
     }
 
@@ -86,7 +86,7 @@ impl Levels {
     pub fn push_back(&mut self, mut node: Node) -> u32 {
         let map = match node.side {
             Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
+            Side::Sell | Side::SellShort => &mut self.asks,
         };
         let lvl = match map.get(&node.price) {
             Some(&l) => l,
@@ -175,7 +175,7 @@ impl Levels {
             let price = level.price;
             match node.side {
                 Side::Buy => self.bids.remove(&price),
-                Side::Sell => self.asks.remove(&price),
+                Side::Sell | Side::SellShort => self.asks.remove(&price),
             };
             self.free_levels.push(lvl);
         }

@@ -761,7 +761,15 @@ impl Venue {
                 Some(d)
             }
         };
+        if matches!(req.tif, TimeInForce::Opg | TimeInForce::Cls) {
+            return Err(RejectReason::Unsupported(
+                "time in force at the opening or at the close",
+            ));
+        }
         let price = match (req.ord_type, req.price) {
+            (OrdType::Stop | OrdType::StopLimit, _) => {
+                return Err(RejectReason::Unsupported("stop order"))
+            }
             (OrdType::Limit, Some(p)) => self.check_price(i, p)?,
             (OrdType::Limit, None) => {
                 return Err(RejectReason::BadPriceField("limit order without a price"))

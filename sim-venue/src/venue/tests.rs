@@ -523,7 +523,7 @@ fn run_day(seed: u64) -> (String, String) {
         let (bid, ask) = v.top_of_book("AAPL").unwrap();
         let px = match side {
             Side::Buy => ask.map(|a| a.0),
-            Side::Sell => bid.map(|b| b.0),
+            Side::Sell | Side::SellShort => bid.map(|b| b.0),
         };
         let _ = v.handle_new_order(
             now,

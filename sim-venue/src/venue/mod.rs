@@ -35,7 +35,6 @@ pub use reports::{
 };
 
 use crate::clearing::{to_csv, ClearingLedger, ClearingRecord, FeeSchedule, Fill};
-use crate::hash::FastMap;
 use crate::instruments::{ConfigError, Instrument, Problem};
 use crate::market::{LiquidityProvider, LP_ACCOUNT};
 use crate::market_data::{MarketDataHub, MdMessage, MdReject, MdRequest};
@@ -50,6 +49,7 @@ use crate::types::{
     price_from_ticks, ticks_from_price, AccountId, ExecId, Liquidity, Nanos, OrdType, OrderId, Qty,
     Side, StpMode, Ticks, TimeInForce,
 };
+use rustc_hash::FxHashMap;
 
 /// A price and a quantity (one side of the top of book).
 pub type PriceQty = (Decimal, Qty);
@@ -115,17 +115,17 @@ pub struct Venue {
     instruments: Vec<Instrument>,
     symbols: Vec<Arc<str>>,
     currencies: Vec<Arc<str>>,
-    index: FastMap<String, u16>,
+    index: FxHashMap<String, u16>,
     books: Vec<OrderBook>,
     state: MarketState,
     lp: LiquidityProvider,
     md: MarketDataHub,
     ledger: ClearingLedger,
     accounts: Vec<Arc<str>>,
-    account_ids: FastMap<Arc<str>, AccountId>,
+    account_ids: FxHashMap<Arc<str>, AccountId>,
     account_stp: Vec<Option<StpMode>>,
-    orders: FastMap<OrderId, OrderMeta>,
-    cl_ord_ids: FastMap<(AccountId, Arc<str>), OrderId>,
+    orders: FxHashMap<OrderId, OrderMeta>,
+    cl_ord_ids: FxHashMap<(AccountId, Arc<str>), OrderId>,
     reports: VecDeque<(Nanos, Report)>,
     out: Outputs,
     next_venue_exec: u64,
@@ -187,10 +187,10 @@ impl Venue {
             md,
             ledger: ClearingLedger::default(),
             accounts: vec![lp_name.clone()],
-            account_ids: FastMap::from_iter([(lp_name, LP_ACCOUNT)]),
+            account_ids: FxHashMap::from_iter([(lp_name, LP_ACCOUNT)]),
             account_stp: vec![None],
-            orders: FastMap::default(),
-            cl_ord_ids: FastMap::default(),
+            orders: FxHashMap::default(),
+            cl_ord_ids: FxHashMap::default(),
             reports: VecDeque::new(),
             out: Outputs::default(),
             next_venue_exec: 1,

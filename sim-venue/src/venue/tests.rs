@@ -4,7 +4,9 @@
 use super::*;
 use crate::instruments::default_instruments;
 use crate::market::LiquidityConfig;
+use crate::matching::CancelReason;
 use crate::scenario::parse_scenario;
+use crate::types::{Liquidity, Side};
 use rust_decimal_macros::dec;
 
 /// 2026-03-10 14:30:00 UTC = 10:30 New York.

@@ -6,4 +6,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod calendar;
 pub mod config;
+pub mod ids;
+pub mod order;
+pub mod quantity;
+pub mod time;
+
+pub use ids::{AccountId, ClOrdId, ExecId, OrderId, Symbol, VenueId};
+pub use order::{OrdType, Side, TimeInForce};
+pub use quantity::{Px, Qty, SignedQty, MAX_PX, MAX_QTY};
+pub use time::Timestamp;

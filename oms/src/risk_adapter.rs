@@ -1,14 +1,19 @@
 //! The risk crate's [`risk::RiskEngine`] behind the OMS's
 //! [`PreTradeCheck`] seam.
 //!
-//! Owns the translation between OMS and risk vocabularies (identifiers,
-//! quantities, sides, order types, time in force, decisions) and the small
-//! book-keeping the engine needs to follow an order's life: the engine
-//! keys open orders by ClOrdID, and the OMS keys them by the order's
-//! first ClOrdID, so the adapter remembers which risk key each order is
-//! open under. Translations that cannot be made (an identifier too long
-//! for the engine's inline ids) are rejects, never panics. Everything the
-//! engine reports through `poll_event` comes out as an alert.
+//! Both crates speak the `domain` model (sides, order types, time in
+//! force, timestamps), so what is left to translate is what really
+//! differs: identifiers (the OMS's `Arc<str>` ids against the engine's
+//! inline, length-bounded ones), quantities (unsigned order quantities
+//! against the engine's signed ones) and decisions (the engine's typed
+//! violation becomes the OMS's reject Text). The adapter also owns the
+//! small book-keeping the engine needs to follow an order's life: the
+//! engine keys open orders by ClOrdID, and the OMS keys them by the
+//! order's first ClOrdID, so the adapter remembers which risk key each
+//! order is open under. Translations that cannot be made (an identifier
+//! too long for the engine's inline ids) are rejects, never panics.
+//! Everything the engine reports through `poll_event` comes out as an
+//! alert.
 //!
 //! Replaces: the engine checks new orders; a replace is presented as the
 //! old open order closed and the new terms (the remaining quantity, under
@@ -43,7 +48,8 @@
 use std::collections::BTreeMap;
 
 use crate::pretrade::{Decision, FillNotice, OmsView, OrderRequest, PreTradeCheck, Violation};
-use crate::types::{AccountId, ClOrdId, OrdType, Px, Qty, Side, Symbol, TimeInForce, Timestamp};
+use crate::types::{AccountId, ClOrdId, Px, Qty, Symbol, Timestamp};
+use domain::SignedQty;
 
 /// A [`PreTradeCheck`] backed by the risk engine.
 pub struct RiskAdapter {
@@ -73,22 +79,6 @@ fn id<T>(
     f(s).map_err(|e| Violation::External(format!("InvalidId: {what} {e}")))
 }
 
-fn side(s: Side) -> risk::Side {
-    match s {
-        Side::Buy => risk::Side::Buy,
-        Side::Sell => risk::Side::Sell,
-        Side::SellShort => risk::Side::SellShort,
-    }
-}
-
-fn qty(q: Qty) -> risk::Qty {
-    risk::Qty(i64::try_from(q.0).unwrap_or(i64::MAX))
-}
-
-fn nanos(t: Timestamp) -> risk::Nanos {
-    risk::Nanos(t.0)
-}
-
 impl RiskAdapter {
     /// Wrap an engine.
     pub fn new(engine: risk::RiskEngine) -> RiskAdapter {
@@ -113,7 +103,7 @@ impl RiskAdapter {
     ) -> Result<u64, risk::RiskError> {
         let id =
             self.engine
-                .override_rule(rule, risk::Scope::Firm, None, risk::Nanos(i64::MAX), op)?;
+                .override_rule(rule, risk::Scope::Firm, None, Timestamp(i64::MAX), op)?;
         self.standing.push(id);
         Ok(id)
     }
@@ -148,20 +138,12 @@ impl RiskAdapter {
             cl_ord_id: id("ClOrdID", req.cl_ord_id.as_str(), risk::ClOrdId::new)?,
             account: id("account", req.account.as_str(), risk::AccountId::new)?,
             symbol: id("symbol", req.symbol.as_str(), risk::Symbol::new)?,
-            side: side(req.side),
-            qty: qty(open_qty),
-            ord_type: match req.ord_type {
-                OrdType::Market => risk::OrdType::Market,
-                OrdType::Limit => risk::OrdType::Limit,
-            },
+            side: req.side,
+            qty: SignedQty::from(open_qty),
+            ord_type: req.ord_type,
             price: req.price.map(|p| p.dec()),
             stop_price: None,
-            tif: match req.tif {
-                TimeInForce::Day => risk::TimeInForce::Day,
-                TimeInForce::Gtc => risk::TimeInForce::Gtc,
-                TimeInForce::Ioc => risk::TimeInForce::Ioc,
-                TimeInForce::Fok => risk::TimeInForce::Fok,
-            },
+            tif: req.tif,
             venue,
             extended_hours: false,
             locate: None,
@@ -169,9 +151,9 @@ impl RiskAdapter {
     }
 
     fn decide(&mut self, now: Timestamp, r: &risk::OrderRequest) -> Decision {
-        match self.engine.pre_trade(nanos(now), r) {
+        match self.engine.pre_trade(now, r) {
             risk::Decision::Accept { .. } => Decision::Accept,
-            risk::Decision::Reduce { qty, .. } => Decision::Reduce(Qty(qty.0.max(0) as u64)),
+            risk::Decision::Reduce { qty, .. } => Decision::Reduce(qty.unsigned()),
             risk::Decision::Reject(v) => Decision::Reject(Violation::External(v.to_string())),
         }
     }
@@ -179,7 +161,7 @@ impl RiskAdapter {
     fn close(&mut self, now: Timestamp, r: &risk::OrderRequest) {
         // An order the engine does not know is not an error worth raising.
         let _ = self.engine.on_open_order_change(
-            nanos(now),
+            now,
             &risk::OpenOrderChange::Closed {
                 account: r.account,
                 cl_ord_id: r.cl_ord_id,
@@ -214,15 +196,19 @@ impl PreTradeCheck for RiskAdapter {
                 self.open.insert(key, r);
             }
             Decision::Reduce(q) => {
-                self.open
-                    .insert(key, risk::OrderRequest { qty: qty(*q), ..r });
+                self.open.insert(
+                    key,
+                    risk::OrderRequest {
+                        qty: SignedQty::from(*q),
+                        ..r
+                    },
+                );
             }
             Decision::Reject(_) => {
                 if let Some(o) = old.filter(|o| o.qty.0 > 0) {
-                    let _ = self.engine.on_open_order_change(
-                        nanos(now),
-                        &risk::OpenOrderChange::Opened { order: o },
-                    );
+                    let _ = self
+                        .engine
+                        .on_open_order_change(now, &risk::OpenOrderChange::Opened { order: o });
                 }
             }
         }
@@ -233,13 +219,13 @@ impl PreTradeCheck for RiskAdapter {
         let key = (fill.account.clone(), fill.cl_ord_id.clone());
         let f = match self.open.get_mut(&key) {
             Some(r) => {
-                r.qty = risk::Qty(r.qty.0.saturating_sub(qty(fill.qty).0).max(0));
+                r.qty = SignedQty(r.qty.0.saturating_sub(SignedQty::from(fill.qty).0).max(0));
                 risk::Fill {
                     cl_ord_id: r.cl_ord_id,
                     account: r.account,
                     symbol: r.symbol,
                     side: r.side,
-                    qty: qty(fill.qty),
+                    qty: SignedQty::from(fill.qty),
                     price: fill.px.dec(),
                 }
             }
@@ -257,13 +243,13 @@ impl PreTradeCheck for RiskAdapter {
                     cl_ord_id,
                     account,
                     symbol,
-                    side: side(fill.side),
-                    qty: qty(fill.qty),
+                    side: fill.side,
+                    qty: SignedQty::from(fill.qty),
                     price: fill.px.dec(),
                 }
             }
         };
-        let _ = self.engine.on_fill(nanos(now), &f);
+        let _ = self.engine.on_fill(now, &f);
     }
 
     fn on_order_done(&mut self, now: Timestamp, account: &AccountId, first: &ClOrdId) {
@@ -281,14 +267,14 @@ impl PreTradeCheck for RiskAdapter {
         price: Option<Px>,
     ) {
         if let Some(r) = self.open.get_mut(&(account.clone(), first.clone())) {
-            r.qty = qty(leaves);
+            r.qty = SignedQty::from(leaves);
             r.price = price.map(|p| p.dec()).or(r.price);
             let _ = self.engine.on_open_order_change(
-                nanos(now),
+                now,
                 &risk::OpenOrderChange::Amended {
                     account: r.account,
                     cl_ord_id: r.cl_ord_id,
-                    leaves: qty(leaves),
+                    leaves: SignedQty::from(leaves),
                     price: price.map(|p| p.dec()),
                 },
             );
@@ -297,9 +283,9 @@ impl PreTradeCheck for RiskAdapter {
 
     fn on_price(&mut self, now: Timestamp, symbol: &Symbol, px: Px) {
         if let Ok(s) = risk::Symbol::new(symbol.as_str()) {
-            let _ =
-                self.engine
-                    .on_price(nanos(now), s, risk::MarketUpdate::Trade { price: px.dec() });
+            let _ = self
+                .engine
+                .on_price(now, s, risk::MarketUpdate::Trade { price: px.dec() });
         }
     }
 
@@ -321,7 +307,7 @@ impl PreTradeCheck for RiskAdapter {
 mod tests {
     use super::*;
     use crate::portfolio::Portfolio;
-    use crate::types::{OrderId, VenueId};
+    use crate::types::{OrdType, OrderId, Side, TimeInForce, VenueId};
     use rust_decimal_macros::dec;
 
     const CFG: &str = r#"
@@ -346,7 +332,7 @@ ops = ["override"]
 
     fn adapter() -> RiskAdapter {
         let cfg = risk::RiskConfig::from_toml("risk.toml", CFG).unwrap();
-        RiskAdapter::new(risk::RiskEngine::new(cfg, risk::Nanos(0)).unwrap())
+        RiskAdapter::new(risk::RiskEngine::new(cfg, Timestamp(0)).unwrap())
     }
 
     /// 2026-03-04 15:00 UTC (10:00 in New York, a Wednesday) + `ms`.
@@ -430,7 +416,7 @@ ops = ["override"]
         );
         let op = risk::Operator {
             id: risk::OperatorId::new("ops").unwrap(),
-            at: risk::Nanos(0),
+            at: Timestamp(0),
             reason: "demo".into(),
         };
         a.waive_rule(risk::Rule::MarketHours, op).unwrap();
@@ -442,7 +428,7 @@ ops = ["override"]
         // An operator without the permission cannot grant one.
         let nobody = risk::Operator {
             id: risk::OperatorId::new("nobody").unwrap(),
-            at: risk::Nanos(0),
+            at: Timestamp(0),
             reason: "demo".into(),
         };
         assert!(a.waive_rule(risk::Rule::Halt, nobody).is_err());

@@ -17,36 +17,20 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::events::ClearingRecord;
 use crate::types::{AccountId, ExecId, OrderId, Px, Qty, Side, Symbol, Timestamp, VenueId};
 
-/// A weekday that is not an NYSE holiday. The holiday list is the risk
-/// crate's exchange calendar (one list for the whole broker); years that
-/// calendar does not cover count weekends only.
-pub fn is_business_day(d: NaiveDate) -> bool {
-    use risk::calendar::{day_kind, DayKind};
-    match day_kind(d) {
-        DayKind::Full | DayKind::EarlyClose => true,
-        DayKind::Weekend | DayKind::Holiday => false,
-        DayKind::Unknown => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
-    }
-}
+/// A weekday that is not an NYSE holiday (the one exchange calendar of
+/// the broker, `domain::calendar`); years that calendar does not cover
+/// count weekends only.
+pub use domain::calendar::is_business_day;
 
 /// The settlement date of a trade made on `trade_date`: T+1 business day.
 pub fn settlement_date(trade_date: NaiveDate) -> NaiveDate {
-    let mut d = trade_date;
-    loop {
-        d = match d.succ_opt() {
-            Some(n) => n,
-            None => return d,
-        };
-        if is_business_day(d) {
-            return d;
-        }
-    }
+    domain::calendar::add_business_days(trade_date, 1)
 }
 
 /// Where a trade is in its life.

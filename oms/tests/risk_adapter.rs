@@ -32,7 +32,7 @@ alice = ["override", "kill_switch", "limits"]
 
 fn core() -> OmsCore {
     let cfg = risk::RiskConfig::from_toml("risk.toml", CFG).unwrap();
-    let engine = risk::RiskEngine::new(cfg, risk::Nanos(t(0).0)).unwrap();
+    let engine = risk::RiskEngine::new(cfg, t(0)).unwrap();
     let mut c = OmsCore::new(
         config(),
         Box::new(RiskAdapter::new(engine)),

@@ -7,8 +7,8 @@ use chrono::{NaiveDate, NaiveTime};
 use risk::calendar::ny_to_utc;
 use risk::config::{AccountConfig, DeskConfig, ExposureLimit, Limits, RiskConfig};
 use risk::{
-    AccountId, AssetClass, ClOrdId, DeskId, Instrument, LuldTier, MarketUpdate, Nanos,
-    OpenOrderChange, OrdType, OrderRequest, Qty, RiskEngine, Sector, Side, Symbol, TimeInForce,
+    AccountId, AssetClass, ClOrdId, DeskId, Instrument, LuldTier, MarketUpdate, OpenOrderChange,
+    OrdType, OrderRequest, RiskEngine, Sector, Side, SignedQty, Symbol, TimeInForce, Timestamp,
     Venue,
 };
 use rust_decimal::Decimal;
@@ -25,7 +25,7 @@ pub fn price(i: usize) -> Decimal {
     Decimal::from(20 + (i * 7) % 400)
 }
 
-pub fn now0() -> Nanos {
+pub fn now0() -> Timestamp {
     ny_to_utc(
         NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),
         NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
@@ -148,7 +148,8 @@ pub fn engine() -> RiskEngine {
     }
     for i in 0..N_POSITIONS {
         let q = if i % 5 == 0 { -500 } else { 1000 + i as i64 };
-        e.load_position(acc, symbol(i), Qty(q), price(i)).unwrap();
+        e.load_position(acc, symbol(i), SignedQty(q), price(i))
+            .unwrap();
     }
     while e.poll_event().is_some() {}
     e
@@ -159,7 +160,7 @@ pub fn engine() -> RiskEngine {
 pub const ORDERS_PER_DAY: u64 = 500_000;
 
 /// 10:00 New York on the trading day after the one containing `now`.
-pub fn next_day(now: Nanos) -> Nanos {
+pub fn next_day(now: Timestamp) -> Timestamp {
     let d = risk::calendar::local_date(now);
     let next = risk::calendar::next_trading_day(d).unwrap();
     ny_to_utc(next, NaiveTime::from_hms_opt(10, 0, 0).unwrap())
@@ -185,7 +186,7 @@ pub fn order(n: u64) -> OrderRequest {
         side,
         // Sells stay within the long (1000+ shares): a typical order is
         // not a short sale.
-        qty: Qty(match side {
+        qty: SignedQty(match side {
             Side::Buy => 100 + ((n / 400) % 1000) as i64,
             _ => 100 + ((n / 400) % 600) as i64,
         }),
@@ -200,7 +201,7 @@ pub fn order(n: u64) -> OrderRequest {
 }
 
 /// Cancel an order accepted by the benchmark (outside the timed region).
-pub fn close(e: &mut RiskEngine, o: &OrderRequest, now: Nanos) {
+pub fn close(e: &mut RiskEngine, o: &OrderRequest, now: Timestamp) {
     e.on_open_order_change(
         now,
         &OpenOrderChange::Closed {

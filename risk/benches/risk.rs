@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use risk::var::{PortfolioVar, VarModel};
-use risk::Nanos;
+use risk::Timestamp;
 
 #[allow(dead_code)]
 mod fixture;
@@ -34,14 +34,14 @@ fn run_checks<C: Fn() -> T, T, F: Fn(&T) -> Duration>(
         let t0 = start();
         for o in &st.batch {
             st.now += 20_000;
-            black_box(st.e.pre_trade(Nanos(st.now), black_box(o)));
+            black_box(st.e.pre_trade(Timestamp(st.now), black_box(o)));
         }
         total += elapsed(&t0);
         for o in &st.batch {
-            fixture::close(&mut st.e, o, Nanos(st.now));
+            fixture::close(&mut st.e, o, Timestamp(st.now));
         }
         if st.n_orders / fixture::ORDERS_PER_DAY != (st.n_orders - n) / fixture::ORDERS_PER_DAY {
-            st.now = fixture::next_day(Nanos(st.now)).0;
+            st.now = fixture::next_day(Timestamp(st.now)).0;
         }
         done += n;
     }

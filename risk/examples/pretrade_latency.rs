@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
-use risk::Nanos;
+use risk::Timestamp;
 
 #[path = "../benches/fixture.rs"]
 #[allow(dead_code)]
@@ -29,8 +29,8 @@ fn main() {
         let mut o = fixture::order(i);
         o.cl_ord_id = risk::ClOrdId::new(&format!("W{i}")).expect("id");
         now += 20_000;
-        let _ = e.pre_trade(Nanos(now), &o);
-        fixture::close(&mut e, &o, Nanos(now));
+        let _ = e.pre_trade(Timestamp(now), &o);
+        fixture::close(&mut e, &o, Timestamp(now));
     }
     let cpu0 = cpu_time::ThreadTime::now();
     let wall0 = Instant::now();
@@ -39,7 +39,7 @@ fn main() {
         let o = fixture::order(i);
         now += 20_000;
         let t0 = Instant::now();
-        let d = e.pre_trade(Nanos(now), &o);
+        let d = e.pre_trade(Timestamp(now), &o);
         let ns = t0.elapsed().as_nanos() as u64;
         hist.record(ns.max(1)).expect("auto-resizing histogram");
         if let Some(v) = d.rejection() {
@@ -48,9 +48,9 @@ fn main() {
                 println!("first rejection: {v}");
             }
         }
-        fixture::close(&mut e, &o, Nanos(now));
+        fixture::close(&mut e, &o, Timestamp(now));
         if (i + 1) % fixture::ORDERS_PER_DAY == 0 {
-            now = fixture::next_day(Nanos(now)).0;
+            now = fixture::next_day(Timestamp(now)).0;
         }
     }
     let (cpu, wall) = (cpu0.elapsed(), wall0.elapsed());

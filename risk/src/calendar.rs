@@ -1,140 +1,35 @@
-//! The US equity exchange calendar (NYSE, 2026 and 2027) and trading
-//! sessions in America/New_York.
+//! Trading sessions in America/New_York on the US equity exchange
+//! calendar.
 //!
-//! Owns: holidays and early closes, the pre-market (04:00), regular
-//! (09:30-16:00, 13:00 on early-close days) and after-hours (until 20:00,
-//! 17:00 on early-close days) sessions, and the configurable hours of
-//! options and futures. Does not own halts (see [`crate::market`]).
-//!
-//! The calendar fails closed: a date outside the years it knows is not a
-//! trading day, so that a stale table stops trading instead of trading on a
-//! holiday. Add the next year's dates here when NYSE publishes them.
-//!
-//! Sources: NYSE "Holidays and Trading Hours" for 2026 and 2027, checked
-//! against the NYSE Group calendar announcement of 23 December 2025 (which
-//! also gives 2028, not yet entered here). When a
-//! holiday falls on a Saturday the exchange closes the Friday before
-//! (Jul 3 2026, Jun 18 2027, Dec 24 2027), on a Sunday the Monday after
-//! (Jul 5 2027); New Year's Day 2028 (a Saturday) is not observed on
-//! Dec 31 2027.
+//! Owns: the pre-market (04:00), regular (09:30-16:00, 13:00 on
+//! early-close days) and after-hours (until 20:00, 17:00 on early-close
+//! days) sessions, and the configurable hours of options and futures.
+//! Does not own the holiday and early-close tables (`domain::calendar`,
+//! re-exported here: the calendar fails closed, a date outside the years
+//! it knows is not a trading day) nor halts (see [`crate::market`]).
 
 use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone, Weekday};
 use chrono_tz::America::New_York;
 
+pub use domain::calendar::{day_kind, next_trading_day, prev_trading_day, DayKind, COVERED_YEARS};
+
 use crate::config::SessionHours;
 use crate::decision::Session;
-use crate::types::{AssetClass, Nanos};
-
-/// Full-day closures.
-const HOLIDAYS: &[(i32, u32, u32)] = &[
-    (2026, 1, 1),
-    (2026, 1, 19),
-    (2026, 2, 16),
-    (2026, 4, 3),
-    (2026, 5, 25),
-    (2026, 6, 19),
-    (2026, 7, 3),
-    (2026, 9, 7),
-    (2026, 11, 26),
-    (2026, 12, 25),
-    (2027, 1, 1),
-    (2027, 1, 18),
-    (2027, 2, 15),
-    (2027, 3, 26),
-    (2027, 5, 31),
-    (2027, 6, 18),
-    (2027, 7, 5),
-    (2027, 9, 6),
-    (2027, 11, 25),
-    (2027, 12, 24),
-];
-
-/// 13:00 closes.
-const EARLY_CLOSES: &[(i32, u32, u32)] = &[(2026, 11, 27), (2026, 12, 24), (2027, 11, 26)];
-
-/// Years the tables above cover.
-pub const COVERED_YEARS: std::ops::RangeInclusive<i32> = 2026..=2027;
-
-/// What kind of day a date is on the exchange calendar.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DayKind {
-    /// A normal trading day.
-    Full,
-    /// Closes at 13:00.
-    EarlyClose,
-    /// Saturday or Sunday.
-    Weekend,
-    /// Exchange holiday.
-    Holiday,
-    /// Outside the years the calendar knows: treated as closed.
-    Unknown,
-}
-
-impl DayKind {
-    /// True for days with a regular session.
-    pub fn is_trading(self) -> bool {
-        matches!(self, DayKind::Full | DayKind::EarlyClose)
-    }
-}
-
-fn contains(table: &[(i32, u32, u32)], d: NaiveDate) -> bool {
-    table
-        .iter()
-        .any(|&(y, m, day)| d.year() == y && d.month() == m && d.day() == day)
-}
-
-/// The kind of day `d` is.
-pub fn day_kind(d: NaiveDate) -> DayKind {
-    if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-        DayKind::Weekend
-    } else if !COVERED_YEARS.contains(&d.year()) {
-        DayKind::Unknown
-    } else if contains(HOLIDAYS, d) {
-        DayKind::Holiday
-    } else if contains(EARLY_CLOSES, d) {
-        DayKind::EarlyClose
-    } else {
-        DayKind::Full
-    }
-}
-
-/// The next trading day strictly after `d` (None past the covered years).
-pub fn next_trading_day(d: NaiveDate) -> Option<NaiveDate> {
-    let mut x = d;
-    for _ in 0..15 {
-        x = x.succ_opt()?;
-        if day_kind(x).is_trading() {
-            return Some(x);
-        }
-    }
-    None
-}
-
-/// The trading day strictly before `d` (None before the covered years).
-pub fn prev_trading_day(d: NaiveDate) -> Option<NaiveDate> {
-    let mut x = d;
-    for _ in 0..15 {
-        x = x.pred_opt()?;
-        if day_kind(x).is_trading() {
-            return Some(x);
-        }
-    }
-    None
-}
+use crate::types::{AssetClass, Timestamp};
 
 /// New York local date of a UTC time.
-pub fn local_date(now: Nanos) -> NaiveDate {
+pub fn local_date(now: Timestamp) -> NaiveDate {
     now.to_datetime().with_timezone(&New_York).date_naive()
 }
 
 /// UTC nanos of a New York local date and time.
-pub fn ny_to_utc(d: NaiveDate, t: NaiveTime) -> Nanos {
+pub fn ny_to_utc(d: NaiveDate, t: NaiveTime) -> Timestamp {
     let local = d.and_time(t);
     let dt = New_York
         .from_local_datetime(&local)
         .earliest()
         .unwrap_or_else(|| New_York.from_utc_datetime(&local));
-    Nanos::from_datetime(dt.with_timezone(&chrono::Utc))
+    Timestamp::from_datetime(dt.with_timezone(&chrono::Utc))
 }
 
 fn t(h: u32, m: u32) -> NaiveTime {
@@ -150,24 +45,24 @@ pub struct TradingDay {
     /// Kind of day.
     pub kind: DayKind,
     /// Local midnight.
-    pub start: Nanos,
+    pub start: Timestamp,
     /// Next local midnight.
-    pub end: Nanos,
+    pub end: Timestamp,
     /// 04:00.
-    pub pre_open: Nanos,
+    pub pre_open: Timestamp,
     /// 09:30.
-    pub open: Nanos,
+    pub open: Timestamp,
     /// 16:00 or 13:00.
-    pub close: Nanos,
+    pub close: Timestamp,
     /// 20:00 or 17:00.
-    pub after_close: Nanos,
+    pub after_close: Timestamp,
     /// UTC offset of the day in nanoseconds (local = utc + offset).
     pub utc_offset: i64,
 }
 
 impl TradingDay {
     /// The day containing `now` (New York time).
-    pub fn containing(now: Nanos) -> TradingDay {
+    pub fn containing(now: Timestamp) -> TradingDay {
         TradingDay::of(local_date(now))
     }
 
@@ -188,17 +83,17 @@ impl TradingDay {
             open,
             close: ny_to_utc(date, if early { t(13, 0) } else { t(16, 0) }),
             after_close: ny_to_utc(date, if early { t(17, 0) } else { t(20, 0) }),
-            utc_offset: (open.0 - start.0) - (9 * 3600 + 30 * 60) * Nanos::SECOND,
+            utc_offset: (open.0 - start.0) - (9 * 3600 + 30 * 60) * Timestamp::SECOND,
         }
     }
 
     /// True if `now` falls in this local day.
-    pub fn contains(&self, now: Nanos) -> bool {
+    pub fn contains(&self, now: Timestamp) -> bool {
         self.start <= now && now < self.end
     }
 
     /// The US equity session at `now` (which must be in this day).
-    pub fn equity_session(&self, now: Nanos) -> Session {
+    pub fn equity_session(&self, now: Timestamp) -> Session {
         if !self.kind.is_trading() || now < self.pre_open {
             Session::Closed
         } else if now < self.open {
@@ -213,19 +108,19 @@ impl TradingDay {
     }
 
     /// New York time of `now` as nanoseconds since local midnight.
-    pub fn local_nanos(&self, now: Nanos) -> i64 {
+    pub fn local_nanos(&self, now: Timestamp) -> i64 {
         now.0 - self.start.0
     }
 
     /// UTC nanos of a local time on this day (valid on non-DST-switch days,
     /// which every trading day is).
-    pub fn at(&self, h: u32, m: u32) -> Nanos {
-        Nanos(self.start.0 + (i64::from(h) * 3600 + i64::from(m) * 60) * Nanos::SECOND)
+    pub fn at(&self, h: u32, m: u32) -> Timestamp {
+        Timestamp(self.start.0 + (i64::from(h) * 3600 + i64::from(m) * 60) * Timestamp::SECOND)
     }
 }
 
 /// Whether an options or futures session (hours from config) is open.
-pub fn configured_session_open(hours: &SessionHours, day: &TradingDay, now: Nanos) -> bool {
+pub fn configured_session_open(hours: &SessionHours, day: &TradingDay, now: Timestamp) -> bool {
     let local = now.to_datetime().with_timezone(&New_York);
     let tod = local.time();
     let date = local.date_naive();
@@ -261,7 +156,7 @@ pub fn session_for(
     option: &SessionHours,
     future: &SessionHours,
     day: &TradingDay,
-    now: Nanos,
+    now: Timestamp,
 ) -> Session {
     match class {
         AssetClass::Equity | AssetClass::Etf => day.equity_session(now),
@@ -286,33 +181,8 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    fn ny(y: i32, m: u32, day: u32, h: u32, min: u32) -> Nanos {
+    fn ny(y: i32, m: u32, day: u32, h: u32, min: u32) -> Timestamp {
         ny_to_utc(d(y, m, day), t(h, min))
-    }
-
-    #[test]
-    fn holidays_2026_and_2027() {
-        for (y, m, day) in HOLIDAYS {
-            assert_eq!(day_kind(d(*y, *m, *day)), DayKind::Holiday, "{y}-{m}-{day}");
-        }
-        assert_eq!(day_kind(d(2026, 4, 3)), DayKind::Holiday); // Good Friday
-        assert_eq!(day_kind(d(2027, 3, 26)), DayKind::Holiday); // Good Friday
-        assert_eq!(day_kind(d(2026, 7, 2)), DayKind::Full);
-        assert_eq!(day_kind(d(2027, 12, 31)), DayKind::Full);
-        assert_eq!(day_kind(d(2026, 11, 27)), DayKind::EarlyClose);
-        assert_eq!(day_kind(d(2026, 12, 24)), DayKind::EarlyClose);
-        assert_eq!(day_kind(d(2027, 11, 26)), DayKind::EarlyClose);
-        assert_eq!(day_kind(d(2026, 11, 28)), DayKind::Weekend);
-        assert_eq!(day_kind(d(2028, 1, 3)), DayKind::Unknown);
-        assert_eq!(day_kind(d(2025, 12, 31)), DayKind::Unknown);
-    }
-
-    #[test]
-    fn every_holiday_is_a_weekday() {
-        for (y, m, day) in HOLIDAYS.iter().chain(EARLY_CLOSES) {
-            let wd = d(*y, *m, *day).weekday();
-            assert!(!matches!(wd, Weekday::Sat | Weekday::Sun), "{y}-{m}-{day}");
-        }
     }
 
     #[test]
@@ -359,13 +229,6 @@ mod tests {
             unknown.equity_session(ny(2028, 1, 4, 11, 0)),
             Session::Closed
         );
-    }
-
-    #[test]
-    fn trading_day_navigation() {
-        assert_eq!(next_trading_day(d(2026, 12, 31)), Some(d(2027, 1, 4)));
-        assert_eq!(prev_trading_day(d(2026, 11, 27)), Some(d(2026, 11, 25)));
-        assert_eq!(next_trading_day(d(2026, 7, 2)), Some(d(2026, 7, 6)));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::types::{AccountId, DeskId, OrdType, Qty, Side, Symbol, Venue};
+use crate::types::{AccountId, DeskId, OrdType, Side, SignedQty, Symbol, Venue};
 
 /// The level a limit or a state belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -203,16 +203,16 @@ pub enum Violation {
     /// Quantity not a positive multiple of the lot.
     LotSize {
         /// Quantity.
-        qty: Qty,
+        qty: SignedQty,
         /// Lot.
         lot: i64,
     },
     /// Order quantity above the maximum.
     MaxOrderQty {
         /// Quantity.
-        qty: Qty,
+        qty: SignedQty,
         /// Limit.
-        limit: Qty,
+        limit: SignedQty,
     },
     /// Order notional above the maximum.
     MaxOrderNotional {
@@ -258,7 +258,7 @@ pub enum Violation {
         /// Symbol.
         symbol: Symbol,
         /// Quantity that would be sold short.
-        short_qty: Qty,
+        short_qty: SignedQty,
         /// True when the client sent Sell and the engine inferred the
         /// short sale from the position.
         inferred: bool,
@@ -319,9 +319,9 @@ pub enum Violation {
         /// Symbol.
         symbol: Symbol,
         /// Projected absolute position if all open orders fill.
-        projected: Qty,
+        projected: SignedQty,
         /// Limit.
-        limit: Qty,
+        limit: SignedQty,
     },
     /// Total gross or net exposure.
     Exposure {
@@ -702,9 +702,9 @@ pub enum Decision {
     /// Send the order with a smaller quantity, and tell the client why.
     Reduce {
         /// Quantity that fits.
-        qty: Qty,
+        qty: SignedQty,
         /// Quantity asked for.
-        requested: Qty,
+        requested: SignedQty,
         /// The limit that forced the reduction.
         violation: Violation,
         /// Flags for the audit record.
@@ -721,7 +721,7 @@ impl Decision {
     }
 
     /// The quantity that may go out, or `None` if rejected.
-    pub fn accepted_qty(&self, requested: Qty) -> Option<Qty> {
+    pub fn accepted_qty(&self, requested: SignedQty) -> Option<SignedQty> {
         match self {
             Decision::Accept { .. } => Some(requested),
             Decision::Reduce { qty, .. } => Some(*qty),
@@ -775,8 +775,8 @@ mod tests {
     #[test]
     fn max_qty_text_matches_the_issue() {
         let v = Violation::MaxOrderQty {
-            qty: Qty(15000),
-            limit: Qty(10000),
+            qty: SignedQty(15000),
+            limit: SignedQty(10000),
         };
         assert_eq!(
             v.to_string(),

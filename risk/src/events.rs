@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::decision::{Rule, Scope, TradingState, Violation};
 use crate::market::HaltReason;
-use crate::types::{AccountId, ClOrdId, Nanos, OperatorId, Qty, Symbol};
+use crate::types::{AccountId, ClOrdId, OperatorId, SignedQty, Symbol, Timestamp};
 
 /// Who did something, when, and why: carried by every operator action.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub struct Operator {
     /// The operator.
     pub id: OperatorId,
     /// When (UTC nanos), as given by the caller.
-    pub at: Nanos,
+    pub at: Timestamp,
     /// Free-text justification (required, non-empty).
     pub reason: String,
 }
@@ -74,11 +74,11 @@ pub struct WashSale {
     /// Security (the underlying for options).
     pub symbol: Symbol,
     /// Time of the loss sale.
-    pub loss_sale_at: Nanos,
+    pub loss_sale_at: Timestamp,
     /// Time of the replacement purchase.
-    pub replacement_at: Nanos,
+    pub replacement_at: Timestamp,
     /// Shares matched.
-    pub qty: Qty,
+    pub qty: SignedQty,
     /// Loss disallowed for tax.
     pub disallowed_loss: Decimal,
     /// Added to the basis of the replacement shares (equal to the
@@ -130,7 +130,7 @@ pub enum RiskEvent {
         /// Orders to cancel.
         cancel: Vec<ClOrdId>,
         /// Trades that would close every position.
-        close: Vec<(AccountId, Symbol, Qty)>,
+        close: Vec<(AccountId, Symbol, SignedQty)>,
     },
     /// VaR above its limit.
     VarBreach {
@@ -156,7 +156,7 @@ pub enum RiskEvent {
         /// Reason.
         reason: HaltReason,
         /// Expected end, if known.
-        until: Option<Nanos>,
+        until: Option<Timestamp>,
     },
     /// Instrument resumed.
     Resumed {
@@ -177,7 +177,7 @@ pub enum RiskEvent {
         /// Decline in percent.
         decline_pct: Decimal,
         /// Halt end (None: no halt, after 15:25; Level 3 halts to the close).
-        until: Option<Nanos>,
+        until: Option<Timestamp>,
     },
     /// Rule 201 short-sale restriction triggered.
     ShortSaleRestriction {
@@ -201,7 +201,7 @@ pub enum RiskEvent {
         /// Single order, if restricted to one.
         cl_ord_id: Option<ClOrdId>,
         /// Expiry.
-        expires: Nanos,
+        expires: Timestamp,
         /// Who, when, why.
         operator: Operator,
     },

@@ -50,7 +50,7 @@ pub use engine::{MarketUpdate, PnlView, RiskEngine, RiskError, VarView};
 pub use events::{Operator, RiskEvent};
 pub use market::HaltNotice;
 pub use types::{
-    AccountId, AssetClass, ClOrdId, DeskId, Fill, Instrument, LocateId, LuldTier, Nanos,
-    OpenOrderChange, OperatorId, OrdType, OrderRequest, Qty, Sector, Side, Symbol, TimeInForce,
+    AccountId, AssetClass, ClOrdId, DeskId, Fill, Instrument, LocateId, LuldTier, OpenOrderChange,
+    OperatorId, OrdType, OrderRequest, Sector, Side, SignedQty, Symbol, TimeInForce, Timestamp,
     Venue,
 };

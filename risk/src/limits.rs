@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use crate::config::{ExposureLimit, Limits};
 use crate::fixed::Money;
-use crate::types::{Instrument, Nanos, Sector, Symbol};
+use crate::types::{Instrument, Sector, Symbol, Timestamp};
 
 /// Gross and net limits of a bucket, in fixed point.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -111,7 +111,7 @@ impl LevelLimits {
 /// Timestamps of recently accepted orders, at most `limit` of them.
 #[derive(Clone, Debug, Default)]
 pub struct RateWindow {
-    times: VecDeque<Nanos>,
+    times: VecDeque<Timestamp>,
 }
 
 impl RateWindow {
@@ -123,8 +123,8 @@ impl RateWindow {
     }
 
     /// Orders in the second before `now` plus one, after dropping old ones.
-    pub fn count_with_one_more(&mut self, now: Nanos) -> u32 {
-        let cutoff = now.0 - Nanos::SECOND;
+    pub fn count_with_one_more(&mut self, now: Timestamp) -> u32 {
+        let cutoff = now.0 - Timestamp::SECOND;
         while self.times.front().is_some_and(|t| t.0 <= cutoff) {
             self.times.pop_front();
         }
@@ -132,7 +132,7 @@ impl RateWindow {
     }
 
     /// Record an accepted order (keeps at most `limit` entries).
-    pub fn record(&mut self, now: Nanos, limit: Option<u32>) {
+    pub fn record(&mut self, now: Timestamp, limit: Option<u32>) {
         let Some(limit) = limit else { return };
         if self.times.len() >= limit as usize {
             self.times.pop_front();
@@ -149,12 +149,12 @@ mod tests {
     fn rate_window_counts_the_last_second() {
         let mut w = RateWindow::new(Some(3));
         for i in 0..3 {
-            assert_eq!(w.count_with_one_more(Nanos(i)), i as u32 + 1);
-            w.record(Nanos(i), Some(3));
+            assert_eq!(w.count_with_one_more(Timestamp(i)), i as u32 + 1);
+            w.record(Timestamp(i), Some(3));
         }
-        assert_eq!(w.count_with_one_more(Nanos(999_999_999)), 4);
+        assert_eq!(w.count_with_one_more(Timestamp(999_999_999)), 4);
         // At exactly one second after the first, it has left the window.
-        assert_eq!(w.count_with_one_more(Nanos(Nanos::SECOND)), 3);
-        assert_eq!(w.count_with_one_more(Nanos(Nanos::SECOND + 2)), 1);
+        assert_eq!(w.count_with_one_more(Timestamp(Timestamp::SECOND)), 3);
+        assert_eq!(w.count_with_one_more(Timestamp(Timestamp::SECOND + 2)), 1);
     }
 }

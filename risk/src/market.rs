@@ -26,7 +26,7 @@ use rust_decimal_macros::dec;
 
 use crate::calendar::{self, TradingDay};
 use crate::events::RiskEvent;
-use crate::types::{LuldTier, Nanos, Symbol};
+use crate::types::{LuldTier, Symbol, Timestamp};
 
 /// Why an instrument is halted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,7 +83,7 @@ pub fn luld_bands(tier: LuldTier, reference: Decimal, doubled: bool) -> (Decimal
 }
 
 /// Whether LULD bands are doubled at `now` for this tier and reference.
-pub fn luld_doubled(tier: LuldTier, reference: Decimal, day: &TradingDay, now: Nanos) -> bool {
+pub fn luld_doubled(tier: LuldTier, reference: Decimal, day: &TradingDay, now: Timestamp) -> bool {
     let open_window_end = day.open.plus_secs(15 * 60);
     if now >= day.open && now < open_window_end {
         return true;
@@ -104,15 +104,15 @@ pub struct InstrumentMarket {
     pub ask: Option<Decimal>,
     /// Prior day's close.
     pub prior_close: Option<Decimal>,
-    halt: Option<(HaltReason, Option<Nanos>)>,
+    halt: Option<(HaltReason, Option<Timestamp>)>,
     luld_ref: Option<Decimal>,
     /// Tier the cached bands were computed for.
     tier: LuldTier,
     /// Bands for `luld_ref`: (normal, doubled), computed when it changes.
     bands: Option<[(Decimal, Decimal); 2]>,
-    window: VecDeque<(Nanos, Decimal)>,
+    window: VecDeque<(Timestamp, Decimal)>,
     window_sum: Decimal,
-    limit_state_since: Option<Nanos>,
+    limit_state_since: Option<Timestamp>,
     ssr_through: Option<NaiveDate>,
 }
 
@@ -123,7 +123,7 @@ impl InstrumentMarket {
     }
 
     /// The halt in force at `now`, if any.
-    pub fn halted(&self, now: Nanos) -> Option<HaltReason> {
+    pub fn halted(&self, now: Timestamp) -> Option<HaltReason> {
         match self.halt {
             Some((r, Some(until))) if now < until => Some(r),
             Some((r, None)) => Some(r),
@@ -150,7 +150,7 @@ impl InstrumentMarket {
         &self,
         tier: LuldTier,
         day: &TradingDay,
-        now: Nanos,
+        now: Timestamp,
     ) -> Option<(Decimal, Decimal)> {
         if now < day.open || now >= day.close {
             return None;
@@ -198,7 +198,7 @@ impl InstrumentMarket {
         &mut self,
         symbol: Symbol,
         day: &TradingDay,
-        now: Nanos,
+        now: Timestamp,
         px: Decimal,
         events: &mut VecDeque<RiskEvent>,
     ) {
@@ -216,7 +216,7 @@ impl InstrumentMarket {
         if now >= day.open && now < day.close {
             self.window.push_back((now, px));
             self.window_sum += px;
-            let cutoff = Nanos(now.0 - LULD_WINDOW_SECS * Nanos::SECOND);
+            let cutoff = Timestamp(now.0 - LULD_WINDOW_SECS * Timestamp::SECOND);
             while let Some(&(t, p)) = self.window.front() {
                 if t >= cutoff {
                     break;
@@ -243,7 +243,7 @@ impl InstrumentMarket {
         symbol: Symbol,
         tier: LuldTier,
         day: &TradingDay,
-        now: Nanos,
+        now: Timestamp,
         bid: Option<Decimal>,
         ask: Option<Decimal>,
         events: &mut VecDeque<RiskEvent>,
@@ -269,9 +269,10 @@ impl InstrumentMarket {
     }
 
     /// Time passed: a limit state of 15 s becomes a pause; pauses end.
-    pub fn on_time(&mut self, symbol: Symbol, now: Nanos, events: &mut VecDeque<RiskEvent>) {
+    pub fn on_time(&mut self, symbol: Symbol, now: Timestamp, events: &mut VecDeque<RiskEvent>) {
         if let Some(since) = self.limit_state_since {
-            if now.0 - since.0 >= LIMIT_STATE_SECS * Nanos::SECOND && self.halted(now).is_none() {
+            if now.0 - since.0 >= LIMIT_STATE_SECS * Timestamp::SECOND && self.halted(now).is_none()
+            {
                 let until = since.plus_secs(LIMIT_STATE_SECS + LULD_PAUSE_SECS);
                 self.halt = Some((HaltReason::LuldPause, Some(until)));
                 self.limit_state_since = None;
@@ -327,12 +328,12 @@ pub struct MarketWide {
     pub index_prior_close: Option<Decimal>,
     date: Option<NaiveDate>,
     triggered: [bool; 3],
-    halt: Option<(u8, Decimal, Nanos)>,
+    halt: Option<(u8, Decimal, Timestamp)>,
 }
 
 impl MarketWide {
     /// The circuit-breaker halt in force at `now`: (level, decline %).
-    pub fn halted(&self, now: Nanos) -> Option<(u8, Decimal)> {
+    pub fn halted(&self, now: Timestamp) -> Option<(u8, Decimal)> {
         self.halt.filter(|h| now < h.2).map(|h| (h.0, h.1))
     }
 
@@ -340,7 +341,7 @@ impl MarketWide {
     pub fn on_index(
         &mut self,
         day: &TradingDay,
-        now: Nanos,
+        now: Timestamp,
         value: Decimal,
         events: &mut VecDeque<RiskEvent>,
     ) {
@@ -400,7 +401,7 @@ mod tests {
     fn day() -> TradingDay {
         TradingDay::of(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap())
     }
-    fn at(h: u32, m: u32, s: u32) -> Nanos {
+    fn at(h: u32, m: u32, s: u32) -> Timestamp {
         ny_to_utc(day().date, NaiveTime::from_hms_opt(h, m, s).unwrap())
     }
     fn sym() -> Symbol {

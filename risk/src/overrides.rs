@@ -8,7 +8,7 @@
 
 use crate::decision::{Rule, Scope};
 use crate::events::Operator;
-use crate::types::{AccountId, ClOrdId, DeskId, Nanos};
+use crate::types::{AccountId, ClOrdId, DeskId, Timestamp};
 
 /// A live override.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +22,7 @@ pub struct Override {
     /// Restricted to this order (and then single-use).
     pub cl_ord_id: Option<ClOrdId>,
     /// Expiry.
-    pub expires: Nanos,
+    pub expires: Timestamp,
     /// Who granted it, when and why.
     pub operator: Operator,
 }
@@ -41,7 +41,7 @@ impl Overrides {
         rule: Rule,
         scope: Scope,
         cl_ord_id: Option<ClOrdId>,
-        expires: Nanos,
+        expires: Timestamp,
         operator: Operator,
     ) -> u64 {
         self.next_id += 1;
@@ -67,7 +67,7 @@ impl Overrides {
     /// The override that waives `rule` for this order, if any.
     pub fn find(
         &self,
-        now: Nanos,
+        now: Timestamp,
         rule: Rule,
         account: AccountId,
         desk: DeskId,
@@ -98,7 +98,7 @@ impl Overrides {
     }
 
     /// Drop expired overrides.
-    pub fn prune(&mut self, now: Nanos) {
+    pub fn prune(&mut self, now: Timestamp) {
         self.list.retain(|o| now < o.expires);
     }
 
@@ -116,7 +116,7 @@ mod tests {
     fn op() -> Operator {
         Operator {
             id: OperatorId::new("alice").unwrap(),
-            at: Nanos(0),
+            at: Timestamp(0),
             reason: "client call".into(),
         }
     }
@@ -129,25 +129,31 @@ mod tests {
         let c1 = ClOrdId::new("c1").unwrap();
         let c2 = ClOrdId::new("c2").unwrap();
         let mut o = Overrides::default();
-        let id = o.grant(Rule::MaxOrderQty, Scope::Account(a), None, Nanos(100), op());
-        assert_eq!(o.find(Nanos(99), Rule::MaxOrderQty, a, d, c1), Some(id));
+        let id = o.grant(
+            Rule::MaxOrderQty,
+            Scope::Account(a),
+            None,
+            Timestamp(100),
+            op(),
+        );
+        assert_eq!(o.find(Timestamp(99), Rule::MaxOrderQty, a, d, c1), Some(id));
         assert_eq!(
-            o.find(Nanos(99), Rule::MaxOrderQty, a, d, c2),
+            o.find(Timestamp(99), Rule::MaxOrderQty, a, d, c2),
             Some(id),
             "reusable"
         );
         assert_eq!(
-            o.find(Nanos(100), Rule::MaxOrderQty, a, d, c1),
+            o.find(Timestamp(100), Rule::MaxOrderQty, a, d, c1),
             None,
             "expired"
         );
         assert_eq!(
-            o.find(Nanos(1), Rule::MaxOrderQty, b, d, c1),
+            o.find(Timestamp(1), Rule::MaxOrderQty, b, d, c1),
             None,
             "other account"
         );
         assert_eq!(
-            o.find(Nanos(1), Rule::PriceCollar, a, d, c1),
+            o.find(Timestamp(1), Rule::PriceCollar, a, d, c1),
             None,
             "other rule"
         );
@@ -155,24 +161,24 @@ mod tests {
             Rule::PriceCollar,
             Scope::Desk(d),
             Some(c1),
-            Nanos(100),
+            Timestamp(100),
             op(),
         );
         assert_eq!(
-            o.find(Nanos(1), Rule::PriceCollar, b, d, c2),
+            o.find(Timestamp(1), Rule::PriceCollar, b, d, c2),
             None,
             "other order"
         );
-        assert_eq!(o.find(Nanos(1), Rule::PriceCollar, b, d, c1), Some(one));
+        assert_eq!(o.find(Timestamp(1), Rule::PriceCollar, b, d, c1), Some(one));
         o.used(one);
         assert_eq!(
-            o.find(Nanos(1), Rule::PriceCollar, b, d, c1),
+            o.find(Timestamp(1), Rule::PriceCollar, b, d, c1),
             None,
             "single use"
         );
         o.used(id);
         assert_eq!(
-            o.find(Nanos(1), Rule::MaxOrderQty, a, d, c1),
+            o.find(Timestamp(1), Rule::MaxOrderQty, a, d, c1),
             Some(id),
             "not single use"
         );

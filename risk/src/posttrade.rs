@@ -22,7 +22,9 @@ use crate::events::{DrawdownTier, RiskEvent, StateCause, VarMethod};
 use crate::fixed::Money;
 use crate::keys::OrderKey;
 use crate::market::HaltNotice;
-use crate::types::{AccountId, AssetClass, Fill, Nanos, OpenOrderChange, Qty, Side, Symbol};
+use crate::types::{
+    AccountId, AssetClass, Fill, OpenOrderChange, Side, SignedQty, Symbol, Timestamp,
+};
 use crate::var::VarModel;
 
 impl RiskEngine {
@@ -41,7 +43,7 @@ impl RiskEngine {
     /// A fill: updates the open order (leaves), the position, cash,
     /// realised and unrealised P&L, VaR, the day-trade log and the wash
     /// sale ledger, then re-evaluates drawdown and VaR limits.
-    pub fn on_fill(&mut self, now: Nanos, fill: &Fill) -> Result<(), RiskError> {
+    pub fn on_fill(&mut self, now: Timestamp, fill: &Fill) -> Result<(), RiskError> {
         self.roll(now);
         let (ai, ii) = self.indices(fill.account, fill.symbol)?;
         let q = fill.qty.0;
@@ -99,7 +101,7 @@ impl RiskEngine {
 
     fn wash_sales(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         ai: usize,
         ii: usize,
         fill: &Fill,
@@ -152,7 +154,7 @@ impl RiskEngine {
     /// idempotent. Fills reduce leaves by themselves ([`RiskEngine::on_fill`]).
     pub fn on_open_order_change(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         change: &OpenOrderChange,
     ) -> Result<(), RiskError> {
         self.roll(now);
@@ -253,7 +255,7 @@ impl RiskEngine {
         &mut self,
         account: AccountId,
         symbol: Symbol,
-        qty: Qty,
+        qty: SignedQty,
         avg_price: Decimal,
     ) -> Result<(), RiskError> {
         let (ai, ii) = self.indices(account, symbol)?;
@@ -272,7 +274,7 @@ impl RiskEngine {
     /// Rule 201), its mark, and everyone's P&L, exposure and VaR.
     pub fn on_price(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         symbol: Symbol,
         update: MarketUpdate,
     ) -> Result<(), RiskError> {
@@ -305,7 +307,7 @@ impl RiskEngine {
     /// A halt or resumption for one instrument.
     pub fn on_halt(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         symbol: Symbol,
         notice: HaltNotice,
     ) -> Result<(), RiskError> {
@@ -319,7 +321,7 @@ impl RiskEngine {
     }
 
     /// An S&P 500 index value: drives the market-wide circuit breakers.
-    pub fn on_index(&mut self, now: Nanos, value: Decimal) {
+    pub fn on_index(&mut self, now: Timestamp, value: Decimal) {
         self.roll(now);
         let day = self.day;
         self.market_wide
@@ -328,7 +330,7 @@ impl RiskEngine {
 
     /// Time passed with no other input: LULD pauses start and end, the
     /// day rolls over.
-    pub fn on_time(&mut self, now: Nanos) {
+    pub fn on_time(&mut self, now: Timestamp) {
         self.roll(now);
         for (s, e) in self.instruments.iter_mut() {
             e.market.on_time(*s, now, &mut self.events);
@@ -446,7 +448,7 @@ impl RiskEngine {
             }
             for (p, sym) in a.positions.iter().zip(self.instruments.keys()) {
                 if p.qty != 0 {
-                    close.push((*id, *sym, Qty(-p.qty)));
+                    close.push((*id, *sym, SignedQty(-p.qty)));
                 }
             }
         }

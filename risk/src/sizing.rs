@@ -10,7 +10,7 @@
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
-use crate::types::Qty;
+use crate::types::SignedQty;
 
 /// Exponentially weighted moving average of squared returns.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,7 +77,7 @@ pub fn size_position(
     multiplier: Decimal,
     volatility: f64,
     lot: i64,
-) -> Result<Qty, SizingError> {
+) -> Result<SignedQty, SizingError> {
     if !(volatility.is_finite() && volatility > 0.0) {
         return Err(SizingError::BadVolatility(volatility));
     }
@@ -94,7 +94,7 @@ pub fn size_position(
     }
     let raw = (risk_budget.max(Decimal::ZERO) / per_unit).floor();
     let units = raw.to_i64().unwrap_or(i64::MAX);
-    Ok(Qty(units - units % lot))
+    Ok(SignedQty(units - units % lot))
 }
 
 #[cfg(test)]
@@ -107,16 +107,16 @@ mod tests {
         // 10,000 / (100 x 0.02) = 5,000.
         assert_eq!(
             size_position(dec!(10000), dec!(100), dec!(1), 0.02, 1),
-            Ok(Qty(5000))
+            Ok(SignedQty(5000))
         );
         assert_eq!(
             size_position(dec!(10000), dec!(100), dec!(1), 0.03, 100),
-            Ok(Qty(3300))
+            Ok(SignedQty(3300))
         );
         // Options: multiplier 100.
         assert_eq!(
             size_position(dec!(10000), dec!(5), dec!(100), 0.5, 1),
-            Ok(Qty(40))
+            Ok(SignedQty(40))
         );
     }
 

@@ -1,11 +1,15 @@
-//! Domain types the risk crate speaks: identifiers, quantities, prices,
-//! sides, order types, instruments, order requests, fills and open-order
-//! updates. Owns nothing stateful; every type here is a plain value.
+//! The types the risk crate speaks: its identifiers, instruments, order
+//! requests, fills and open-order updates. Owns nothing stateful; every
+//! type here is a plain value.
 //!
-//! Identifiers are short inline strings (`Copy`, no heap), so that the
-//! hot path can store them (duplicate-ClOrdID set, open-order book) without
-//! allocating. Prices and money are [`Decimal`]; quantities are [`Qty`], a
-//! signed integer newtype (a position can be short).
+//! Sides, order types, time in force, signed quantities and the
+//! timestamp come from the `domain` crate (re-exported here), as they do
+//! for the OMS and the simulated venue. The identifiers are risk's own:
+//! short inline strings (`Copy`, no heap, bounded length), so that the
+//! hot path can store them (duplicate-ClOrdID set, open-order book)
+//! without allocating; the OMS's `Arc<str>` ids would cost a reference
+//! count per copy and an unbounded length. Prices and money are
+//! [`Decimal`]; quantities are [`SignedQty`] (a position can be short).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,35 +17,11 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// UTC time in nanoseconds since the Unix epoch: the only clock the crate
-/// knows, always passed in by the caller.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Nanos(pub i64);
+pub use domain::{OrdType, Side, SignedQty, TimeInForce, Timestamp};
 
-impl Nanos {
-    /// One second in nanoseconds.
-    pub const SECOND: i64 = 1_000_000_000;
-
-    /// From a chrono UTC time.
-    pub fn from_datetime(t: chrono::DateTime<chrono::Utc>) -> Self {
-        Nanos(t.timestamp_nanos_opt().unwrap_or(i64::MAX))
-    }
-
-    /// To a chrono UTC time.
-    pub fn to_datetime(self) -> chrono::DateTime<chrono::Utc> {
-        chrono::DateTime::from_timestamp_nanos(self.0)
-    }
-
-    /// This time plus `secs` seconds.
-    pub fn plus_secs(self, secs: i64) -> Self {
-        Nanos(self.0.saturating_add(secs.saturating_mul(Self::SECOND)))
-    }
-}
-
-impl From<chrono::DateTime<chrono::Utc>> for Nanos {
-    fn from(t: chrono::DateTime<chrono::Utc>) -> Self {
-        Nanos::from_datetime(t)
-    }
+/// Bit of an order type in allowed-type masks.
+pub(crate) fn ord_type_bit(t: OrdType) -> u8 {
+    1 << (t as u8)
 }
 
 /// An identifier that is too long or empty.
@@ -200,115 +180,6 @@ ident!(
     32
 );
 
-/// A quantity of shares or contracts. Signed: positions can be short.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(transparent)]
-pub struct Qty(pub i64);
-
-impl Qty {
-    /// Zero.
-    pub const ZERO: Qty = Qty(0);
-
-    /// As a Decimal, for money arithmetic.
-    pub fn dec(self) -> Decimal {
-        Decimal::from(self.0)
-    }
-
-    /// Absolute value.
-    pub fn abs(self) -> Qty {
-        Qty(self.0.saturating_abs())
-    }
-}
-
-impl fmt::Display for Qty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// Order side. `SellShort` is a client-declared short sale; a plain `Sell`
-/// that would take a long position below zero is treated as one too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Side {
-    /// Buy (also covers a short).
-    Buy,
-    /// Sell out of a long position.
-    Sell,
-    /// Declared short sale (FIX Side=5).
-    SellShort,
-}
-
-impl Side {
-    /// +1 for buys, -1 for sells.
-    pub fn sign(self) -> i64 {
-        match self {
-            Side::Buy => 1,
-            Side::Sell | Side::SellShort => -1,
-        }
-    }
-
-    /// True for `Sell` and `SellShort`.
-    pub fn is_sell(self) -> bool {
-        self.sign() < 0
-    }
-}
-
-impl fmt::Display for Side {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Side::Buy => "Buy",
-            Side::Sell => "Sell",
-            Side::SellShort => "SellShort",
-        })
-    }
-}
-
-/// Order type. A market order carries no price; checks that need one use
-/// the reference price.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum OrdType {
-    /// Market.
-    Market,
-    /// Limit.
-    Limit,
-    /// Stop (becomes market).
-    Stop,
-    /// Stop limit.
-    StopLimit,
-}
-
-impl OrdType {
-    /// Bit used in allowed-type masks.
-    pub(crate) fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-}
-
-impl fmt::Display for OrdType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
-
-/// Time in force.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TimeInForce {
-    /// Day.
-    Day,
-    /// Good till cancel.
-    Gtc,
-    /// Immediate or cancel.
-    Ioc,
-    /// Fill or kill.
-    Fok,
-    /// At the opening.
-    Opg,
-    /// At the close.
-    Cls,
-}
-
 /// Asset class, for exposure limits and trading hours.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
@@ -420,7 +291,7 @@ pub struct OrderRequest {
     /// Side.
     pub side: Side,
     /// Order quantity (positive).
-    pub qty: Qty,
+    pub qty: SignedQty,
     /// Order type.
     pub ord_type: OrdType,
     /// Limit price for Limit and StopLimit.
@@ -449,7 +320,7 @@ pub struct Fill {
     /// Side of the order.
     pub side: Side,
     /// Quantity filled (positive).
-    pub qty: Qty,
+    pub qty: SignedQty,
     /// Price.
     pub price: Decimal,
 }
@@ -469,7 +340,7 @@ pub enum OpenOrderChange {
         /// Order id.
         cl_ord_id: ClOrdId,
         /// New leaves quantity.
-        leaves: Qty,
+        leaves: SignedQty,
         /// New limit price, if any.
         price: Option<Decimal>,
     },
@@ -495,12 +366,5 @@ mod tests {
         assert!(AccountId::new(&"x".repeat(25)).is_err());
         assert!(AccountId::new(&"x".repeat(24)).is_ok());
         assert!(ClOrdId::new(&"c".repeat(64)).is_ok());
-    }
-
-    #[test]
-    fn side_signs() {
-        assert_eq!(Side::Buy.sign(), 1);
-        assert!(Side::SellShort.is_sell());
-        assert!(!Side::Buy.is_sell());
     }
 }

@@ -2,7 +2,7 @@
 //! global allocator watches a run of typical accepted orders against an
 //! account with hundreds of positions.
 
-use risk::Nanos;
+use risk::Timestamp;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use std::alloc::System;
 
@@ -22,16 +22,16 @@ fn accepting_typical_orders_does_not_allocate() {
     // holders (a one-time push per position).
     for o in &orders[..1_000] {
         now += 20_000;
-        assert!(e.pre_trade(Nanos(now), o).is_accepted());
-        fixture::close(&mut e, o, Nanos(now));
+        assert!(e.pre_trade(Timestamp(now), o).is_accepted());
+        fixture::close(&mut e, o, Timestamp(now));
     }
     let mut accepted = 0;
     let region = Region::new(GLOBAL);
     for o in &orders[1_000..] {
         now += 20_000;
-        let d = e.pre_trade(Nanos(now), o);
+        let d = e.pre_trade(Timestamp(now), o);
         accepted += usize::from(d.is_accepted());
-        fixture::close(&mut e, o, Nanos(now));
+        fixture::close(&mut e, o, Timestamp(now));
     }
     let change = region.change();
     assert_eq!(accepted, 1_000);

@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use risk::config::{AccountType, OnBreach};
-use risk::{Decision, LocateId, OpenOrderChange, OrdType, Qty, RiskEngine, Side, Symbol, Venue};
+use risk::{
+    Decision, LocateId, OpenOrderChange, OrdType, RiskEngine, Side, SignedQty, Symbol, Venue,
+};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -260,7 +262,7 @@ fn daily_notional_at_desk_level() {
 #[test]
 fn order_rate_per_second() {
     let mut e = engine_with(|c| acc1_limits(c).orders_per_second = Some(3));
-    let ms = |n: i64| risk::Nanos(t(10, 0, 1).0 + n * 1_000_000);
+    let ms = |n: i64| risk::Timestamp(t(10, 0, 1).0 + n * 1_000_000);
     for i in 0..3 {
         assert!(e
             .pre_trade(ms(i), &limit("AAPL", Side::Buy, 1 + i, dec!(190)))
@@ -288,7 +290,7 @@ fn duplicate_clordid_and_same_parameters() {
         outcome(&e.pre_trade(t(10, 0, 2), &same_id)),
         format!("DuplicateClOrdId: ClOrdID {} was already used", o.cl_ord_id)
     );
-    let ms = |n: i64| risk::Nanos(t(10, 0, 1).0 + n * 1_000_000);
+    let ms = |n: i64| risk::Timestamp(t(10, 0, 1).0 + n * 1_000_000);
     let again = limit("AAPL", Side::Buy, 100, dec!(190));
     assert_eq!(
         outcome(&e.pre_trade(ms(999), &again)),
@@ -359,14 +361,14 @@ fn hard_to_borrow_needs_a_registered_locate_with_quantity() {
         acc("ACC1"),
         sym("MSFT"),
         LocateId::new("L1").unwrap(),
-        Qty(150),
+        SignedQty(150),
     );
     assert_eq!(outcome(&e.pre_trade(t(10, 0, 2), &o)), "accepted");
     // 50 left: 51 is too many, 50 fits.
     let mut o2 = limit("MSFT", Side::SellShort, 51, dec!(420));
     o2.locate = o.locate;
     assert!(!e.pre_trade(t(10, 0, 3), &o2).is_accepted());
-    o2.qty = Qty(50);
+    o2.qty = SignedQty(50);
     assert_eq!(outcome(&e.pre_trade(t(10, 0, 4), &o2)), "accepted");
 }
 
@@ -417,7 +419,7 @@ fn reduce_to_the_largest_size_that_fits() {
         d.to_string(),
         "reduced from 1500 to 1000: PositionLimit: account ACC1 projected position 1500 in XOM exceeds limit 1000"
     );
-    assert_eq!(d.accepted_qty(Qty(1500)), Some(Qty(1000)));
+    assert_eq!(d.accepted_qty(SignedQty(1500)), Some(SignedQty(1000)));
     assert_eq!(e.position(acc("ACC1"), sym("XOM")).unwrap().open_buy, 1000);
     // Nothing fits any more: rejected, not reduced to zero.
     assert_eq!(
@@ -526,7 +528,7 @@ fn firm_credit_limit_across_desks() {
         outcome(&e.pre_trade(t(10, 0, 2), &o)),
         "CreditLimit: firm projected gross notional 1000160 exceeds credit limit 1000000"
     );
-    o.qty = Qty(2632);
+    o.qty = SignedQty(2632);
     assert_eq!(outcome(&e.pre_trade(t(10, 0, 3), &o)), "accepted");
 }
 
@@ -643,11 +645,11 @@ fn luld_bands_reject_limit_prices_outside() {
     e.on_price(t(10, 1, 0), sym("AAPL"), q).unwrap();
     e.on_time(t(10, 1, 14));
     long.cl_ord_id = fresh_id();
-    long.qty = Qty(11);
+    long.qty = SignedQty(11);
     assert!(e.pre_trade(t(10, 1, 14), &long).is_accepted());
     e.on_time(t(10, 1, 15));
     long.cl_ord_id = fresh_id();
-    long.qty = Qty(12);
+    long.qty = SignedQty(12);
     assert_eq!(
         outcome(&e.pre_trade(t(10, 1, 15), &long)),
         "Halt: AAPL is halted (LULD pause)"
@@ -738,7 +740,7 @@ fn rule_201_short_sales_only_above_the_best_bid() {
     };
     e.on_price(t(10, 1, 3), sym("AAPL"), q).unwrap();
     short.cl_ord_id = fresh_id();
-    short.qty = Qty(11);
+    short.qty = SignedQty(11);
     assert_eq!(
         outcome(&e.pre_trade(t(10, 1, 4), &short)),
         "ShortSaleRestriction: AAPL under Rule 201: short sale price 179.99 is not above the national best bid 179.99"

@@ -10,7 +10,7 @@ use common::*;
 use proptest::prelude::*;
 use risk::config::OnBreach;
 use risk::{
-    AccountId, LocateId, OpenOrderChange, OrderRequest, Qty, RiskEngine, Scope, Side, Symbol,
+    AccountId, LocateId, OpenOrderChange, OrderRequest, RiskEngine, Scope, Side, SignedQty, Symbol,
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -151,7 +151,7 @@ fn run(actions: Vec<Action>, reduce: bool) -> Result<(), TestCaseError> {
     let mut n = 0u64;
     for a in actions {
         now += 1_000_000;
-        let ts = risk::Nanos(now);
+        let ts = risk::Timestamp(now);
         match a {
             Action::Order {
                 account,
@@ -168,7 +168,7 @@ fn run(actions: Vec<Action>, reduce: bool) -> Result<(), TestCaseError> {
                     cl_ord_id: risk::ClOrdId::new(&format!("P{n}")).unwrap(),
                     account: AccountId::new(ACCOUNTS[account]).unwrap(),
                     symbol: Symbol::new(s).unwrap(),
-                    qty: Qty(lots * lot),
+                    qty: SignedQty(lots * lot),
                     locate: Some(LocateId::new("ETB").unwrap()),
                     side,
                     ..limit(s, side, 1, price)
@@ -212,7 +212,7 @@ fn run(actions: Vec<Action>, reduce: bool) -> Result<(), TestCaseError> {
                 let c = OpenOrderChange::Amended {
                     account: o.account,
                     cl_ord_id: o.cl_ord_id,
-                    leaves: Qty(new),
+                    leaves: SignedQty(new),
                     price: None,
                 };
                 e.on_open_order_change(ts, &c).unwrap();

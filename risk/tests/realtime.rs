@@ -8,20 +8,20 @@ use common::*;
 use risk::config::{PdtRegime, WashSaleMode};
 use risk::events::{DrawdownTier, StateCause};
 use risk::{
-    Decision, MarketUpdate, OpenOrderChange, Qty, RiskEngine, RiskError, RiskEvent, Rule, Scope,
-    Side, TradingState,
+    Decision, MarketUpdate, OpenOrderChange, RiskEngine, RiskError, RiskEvent, Rule, Scope, Side,
+    SignedQty, TradingState,
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-fn buy_and_fill(e: &mut RiskEngine, now: risk::Nanos, symbol: &str, qty: i64, px: Decimal) {
+fn buy_and_fill(e: &mut RiskEngine, now: risk::Timestamp, symbol: &str, qty: i64, px: Decimal) {
     let o = limit(symbol, Side::Buy, qty, px);
     let d = e.pre_trade(now, &o);
     assert!(d.is_accepted(), "{d}");
     e.on_fill(now, &fill_of(&o, qty, px)).unwrap();
 }
 
-fn sell_and_fill(e: &mut RiskEngine, now: risk::Nanos, symbol: &str, qty: i64, px: Decimal) {
+fn sell_and_fill(e: &mut RiskEngine, now: risk::Timestamp, symbol: &str, qty: i64, px: Decimal) {
     let o = limit(symbol, Side::Sell, qty, px);
     let d = e.pre_trade(now, &o);
     assert!(d.is_accepted(), "{d}");
@@ -118,7 +118,7 @@ fn drawdown_tiers_warn_reduce_halt_and_flatten() {
     let (scope, cancel, close) = flatten.expect("flatten event");
     assert_eq!(scope, Scope::Account(acc("ACC1")));
     assert_eq!(cancel, vec![sell.cl_ord_id]);
-    assert_eq!(close, vec![(acc("ACC1"), sym("AAPL"), Qty(-5000))]);
+    assert_eq!(close, vec![(acc("ACC1"), sym("AAPL"), SignedQty(-5000))]);
     assert_eq!(
         outcome(&e.pre_trade(t(10, 1, 6), &limit("AAPL", Side::Sell, 1, dec!(186.4)))),
         "TradingState: account ACC1 is HALTED"
@@ -366,7 +366,7 @@ fn configuration_changes_at_run_time_are_audited_and_validated() {
     // 100 x 100 at 50% margin is exactly the new account's 5,000 equity.
     assert_eq!(outcome(&e.pre_trade(t(10, 1, 2), &o)), "accepted");
     o.cl_ord_id = fresh_id();
-    o.qty = Qty(1);
+    o.qty = SignedQty(1);
     assert_eq!(
         outcome(&e.pre_trade(t(10, 1, 3), &o)),
         "BuyingPower: account ACC3 margin required 50 exceeds buying power 0"
@@ -499,7 +499,7 @@ fn wash_sales_are_flagged_with_the_disallowed_loss_or_blocked() {
         })
         .collect();
     assert_eq!(ws.len(), 1);
-    assert_eq!(ws[0].qty, Qty(100));
+    assert_eq!(ws[0].qty, SignedQty(100));
     assert_eq!(ws[0].disallowed_loss, dec!(900));
     assert_eq!(ws[0].basis_adjustment, dec!(900));
     assert_eq!(ws[0].symbol, sym("AAPL"));
@@ -545,7 +545,7 @@ fn fills_release_open_order_quantity_and_closed_orders_leave_the_book() {
         &OpenOrderChange::Amended {
             account: acc("ACC1"),
             cl_ord_id: o.cl_ord_id,
-            leaves: Qty(10),
+            leaves: SignedQty(10),
             price: None,
         },
     )
@@ -590,7 +590,7 @@ fn volatility_sizing_through_the_engine() {
     // 10,000 / (190 x 2%) = 2,631.
     assert_eq!(
         e.size_position(sym("AAPL"), dec!(10000)).unwrap(),
-        Qty(2631)
+        SignedQty(2631)
     );
     assert!(
         e.size_position(sym("MSFT"), dec!(10000)).is_err(),

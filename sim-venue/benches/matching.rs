@@ -35,7 +35,7 @@ fn passive(rng: &mut ChaCha8Rng) -> NewOrder {
     let off = rng.gen_range(1..=20);
     let px = match side {
         Side::Buy => MID - off,
-        Side::Sell => MID + off,
+        Side::Sell | Side::SellShort => MID + off,
     };
     NewOrder::limit(
         AccountId(rng.gen_range(1..100)),
@@ -54,7 +54,7 @@ fn ioc(rng: &mut ChaCha8Rng) -> NewOrder {
     };
     let px = match side {
         Side::Buy => MID + 5,
-        Side::Sell => MID - 5,
+        Side::Sell | Side::SellShort => MID - 5,
     };
     NewOrder::limit(
         AccountId(rng.gen_range(1..100)),

@@ -1,18 +1,19 @@
 //! Clearing: one record per side of every trade, with trade date,
-//! settlement date, fees, account and contra, as structs and as CSV.
+//! settlement date, fees, account and contra, as structs and as CSV
+//! (written with the `csv` crate; the columns and format are what the
+//! gateway's settlement job and the e2e tests read).
 //!
 //! Settlement is T+1 business days for US equities and options, skipping
-//! weekends and the NYSE holidays of 2026 and 2027 ([`NYSE_HOLIDAYS`];
-//! other years skip weekends only). Futures settle daily: their record
+//! weekends and the NYSE holidays of 2026 and 2027 (`domain::calendar`,
+//! [`NYSE_HOLIDAYS`]; other years skip weekends only). Futures settle daily: their record
 //! carries the daily settlement price and the variation margin against
 //! the trade price, and the settlement date is the next business day.
 //! Trade dates are New York calendar dates.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
+use chrono::{NaiveDate, TimeZone};
 use chrono_tz::America::New_York;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -20,50 +21,9 @@ use serde::{Deserialize, Serialize};
 use crate::instruments::AssetClass;
 use crate::types::{Liquidity, Nanos, OrderId, Qty, Side, TradeId};
 
-/// NYSE full-day holidays, 2026 and 2027.
-pub const NYSE_HOLIDAYS: [(i32, u32, u32); 20] = [
-    (2026, 1, 1),
-    (2026, 1, 19),
-    (2026, 2, 16),
-    (2026, 4, 3),
-    (2026, 5, 25),
-    (2026, 6, 19),
-    (2026, 7, 3),
-    (2026, 9, 7),
-    (2026, 11, 26),
-    (2026, 12, 25),
-    (2027, 1, 1),
-    (2027, 1, 18),
-    (2027, 2, 15),
-    (2027, 3, 26),
-    (2027, 5, 31),
-    (2027, 6, 18),
-    (2027, 7, 5),
-    (2027, 9, 6),
-    (2027, 11, 25),
-    (2027, 12, 24),
-];
-
-/// True on weekdays that are not NYSE holidays.
-pub fn is_business_day(d: NaiveDate) -> bool {
-    if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-        return false;
-    }
-    !NYSE_HOLIDAYS.contains(&(d.year(), d.month(), d.day()))
-}
-
-/// `d` plus `n` business days (n = 0 returns `d`).
-pub fn add_business_days(d: NaiveDate, n: u32) -> NaiveDate {
-    let mut d = d;
-    let mut left = n;
-    while left > 0 {
-        d = d.succ_opt().unwrap_or(d);
-        if is_business_day(d) {
-            left -= 1;
-        }
-    }
-    d
-}
+/// The exchange calendar (one for the whole workspace): the NYSE
+/// holidays and T+n business days.
+pub use domain::calendar::{add_business_days, is_business_day, NYSE_HOLIDAYS};
 
 /// The New York calendar date of a UTC time.
 pub fn trade_date(now: Nanos) -> NaiveDate {
@@ -289,19 +249,24 @@ impl ClearingLedger {
 /// The CSV header line of [`to_csv`].
 pub const CSV_HEADER: &str = "trade_id,trade_date,settlement_date,venue,symbol,asset_class,side,qty,price,gross_amount,currency,liquidity,fee,account,contra_account,order_id,contra_order_id,settlement_price,variation_margin,timestamp_ns";
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+/// Clearing records as CSV (header line first, `\n` line ends; a field
+/// is quoted only when it holds a comma, a quote or a line end).
+pub fn to_csv(records: &[ClearingRecord]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::with_capacity(64 + records.len() * 200));
+    // Writing to a Vec cannot fail; a failure would leave the rows out.
+    let _ = write_rows(&mut w, records);
+    let bytes = w.into_inner().unwrap_or_default();
+    // Every field was written from a `str`: the bytes are UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
-/// Clearing records as CSV (header line first, `\n` line ends).
-pub fn to_csv(records: &[ClearingRecord]) -> String {
-    let mut s = String::with_capacity(64 + records.len() * 200);
-    s.push_str(CSV_HEADER);
-    s.push('\n');
+fn write_rows<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    records: &[ClearingRecord],
+) -> csv::Result<()> {
+    w.write_record(CSV_HEADER.split(','))?;
     for r in records {
         let class = match r.asset_class {
             AssetClass::Equity => "equity",
@@ -310,39 +275,38 @@ pub fn to_csv(records: &[ClearingRecord]) -> String {
         };
         let side = match r.side {
             Side::Buy => "BUY",
-            Side::Sell => "SELL",
+            Side::Sell | Side::SellShort => "SELL",
         };
         let liq = match r.liquidity {
             Liquidity::Added => "MAKER",
             Liquidity::Removed => "TAKER",
         };
         let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            r.trade_id,
-            r.trade_date,
-            r.settlement_date,
-            csv_field(&r.venue),
-            csv_field(&r.symbol),
+        w.write_record([
+            r.trade_id.as_str(),
+            &r.trade_date.to_string(),
+            &r.settlement_date.to_string(),
+            &r.venue,
+            &r.symbol,
             class,
             side,
-            r.qty,
-            r.price,
-            r.gross_amount,
-            r.currency,
+            &r.qty.to_string(),
+            &r.price.to_string(),
+            &r.gross_amount.to_string(),
+            &r.currency,
             liq,
-            r.fee,
-            csv_field(&r.account),
-            csv_field(&r.contra_account),
-            r.order_id,
-            r.contra_order_id,
-            opt(r.settlement_price),
-            opt(r.variation_margin),
-            r.timestamp
-        );
+            &r.fee.to_string(),
+            &r.account,
+            &r.contra_account,
+            &r.order_id,
+            &r.contra_order_id,
+            &opt(r.settlement_price),
+            &opt(r.variation_margin),
+            &r.timestamp.to_string(),
+        ])?;
     }
-    s
+    w.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -505,9 +469,83 @@ mod tests {
             .contains(",5610.25,5125.00,"));
     }
 
+    /// The hand-written writer `to_csv` replaced, kept as the reference
+    /// the `csv` crate's output must match byte for byte.
+    fn reference_csv(records: &[ClearingRecord]) -> String {
+        use std::fmt::Write as _;
+        fn field(s: &str) -> String {
+            if s.contains([',', '"', '\n']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        }
+        let mut s = String::new();
+        s.push_str(CSV_HEADER);
+        s.push('\n');
+        for r in records {
+            let class = match r.asset_class {
+                AssetClass::Equity => "equity",
+                AssetClass::Option => "option",
+                AssetClass::Future => "future",
+            };
+            let side = if r.side == Side::Buy { "BUY" } else { "SELL" };
+            let liq = match r.liquidity {
+                Liquidity::Added => "MAKER",
+                Liquidity::Removed => "TAKER",
+            };
+            let opt = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+            writeln!(
+                s,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                r.trade_id,
+                r.trade_date,
+                r.settlement_date,
+                field(&r.venue),
+                field(&r.symbol),
+                class,
+                side,
+                r.qty,
+                r.price,
+                r.gross_amount,
+                r.currency,
+                liq,
+                r.fee,
+                field(&r.account),
+                field(&r.contra_account),
+                r.order_id,
+                r.contra_order_id,
+                opt(r.settlement_price),
+                opt(r.variation_margin),
+                r.timestamp
+            )
+            .unwrap();
+        }
+        s
+    }
+
     #[test]
-    fn csv_quotes_awkward_fields() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn csv_is_byte_identical_to_the_hand_written_format() {
+        let mut l = ClearingLedger::default();
+        let day = d(2026, 3, 10);
+        for (side, class, liq) in [
+            (Side::Buy, AssetClass::Future, Liquidity::Removed),
+            (Side::Sell, AssetClass::Future, Liquidity::Added),
+            (Side::Buy, AssetClass::Option, Liquidity::Added),
+            (Side::Sell, AssetClass::Equity, Liquidity::Removed),
+        ] {
+            let mut f = fill(side, class, dec!(5600.25), liq, day);
+            if class == AssetClass::Option {
+                f.account = "a,b".into();
+                f.contra_account = "say \"hi\"".into();
+                f.symbol = "line\nbreak".into();
+            }
+            l.record(f);
+        }
+        let r = l.records("SIM,X", &FeeSchedule::default());
+        let csv = to_csv(&r);
+        assert_eq!(csv, reference_csv(&r));
+        assert!(csv.contains(",\"a,b\",\"say \"\"hi\"\"\","), "{csv}");
+        assert_eq!(to_csv(&[]), format!("{CSV_HEADER}\n"));
     }
 }

@@ -63,7 +63,6 @@
 
 pub mod clearing;
 pub mod fix;
-mod hash;
 pub mod instruments;
 pub mod load;
 pub mod market;

@@ -1,5 +1,6 @@
-//! Value types shared by every part of the venue: identifiers, sides,
-//! order types, time in force, quantities, tick prices and timestamps.
+//! Value types shared by every part of the venue: identifiers,
+//! quantities, tick prices and timestamps, and the domain's sides, order
+//! types and time in force.
 //!
 //! Prices inside the engine are integer ticks ([`Ticks`]); conversion to and
 //! from `rust_decimal::Decimal` happens only at the API edge (see
@@ -11,6 +12,13 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+/// Sides, order types and time in force are the workspace's one
+/// definition (`domain`). The book has two sides: a `SellShort` order
+/// rests and matches as a sell (the FIX layer already maps 54=5 and 54=6
+/// to `Sell`); the venue takes market and limit orders, day, GTC, IOC
+/// and FOK only, and refuses the rest where orders enter it.
+pub use domain::{OrdType, Side, TimeInForce};
 
 /// UTC nanoseconds since the Unix epoch. Always supplied by the caller.
 pub type Nanos = u64;
@@ -81,47 +89,6 @@ impl fmt::Display for TradeId {
 /// to these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct AccountId(pub u32);
-
-/// Order side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Side {
-    /// Buy (FIX 54=1).
-    Buy,
-    /// Sell (FIX 54=2).
-    Sell,
-}
-
-impl Side {
-    /// The other side.
-    pub fn opposite(self) -> Side {
-        match self {
-            Side::Buy => Side::Sell,
-            Side::Sell => Side::Buy,
-        }
-    }
-}
-
-/// Order type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OrdType {
-    /// Limit order (FIX 40=2).
-    Limit,
-    /// Market order (FIX 40=1); never rests.
-    Market,
-}
-
-/// Time in force.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TimeInForce {
-    /// Rests until the end of the trading day, then expires (FIX 59=0).
-    Day,
-    /// Rests across days until canceled (FIX 59=1).
-    Gtc,
-    /// Immediate or cancel: fill what crosses now, cancel the rest (59=3).
-    Ioc,
-    /// Fill or kill: fill all of it now or none of it (59=4).
-    Fok,
-}
 
 /// Which side of a trade an order was on, for fee calculation
 /// (FIX LastLiquidityInd 851: 1 added, 2 removed).

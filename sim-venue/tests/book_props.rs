@@ -111,7 +111,7 @@ impl Model {
             .filter(|(_, o)| match (side, limit) {
                 (_, None) => true,
                 (Side::Buy, Some(l)) => o.price <= l,
-                (Side::Sell, Some(l)) => o.price >= l,
+                (Side::Sell | Side::SellShort, Some(l)) => o.price >= l,
             })
             .min_by_key(|(_, o)| {
                 let key = if opp == Side::Sell { o.price } else { -o.price };

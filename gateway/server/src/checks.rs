@@ -22,7 +22,7 @@ use oms::{LimitsChecker, PreTradeCheck, Qty};
 
 /// The instant the engine is built "as of" (the Unix epoch): a constant,
 /// so that a restart builds the same engine whatever the time.
-pub const ENGINE_EPOCH: risk::Nanos = risk::Nanos(0);
+pub const ENGINE_EPOCH: risk::Timestamp = risk::Timestamp(0);
 
 /// The checker for this configuration. It runs inside the core's
 /// single writer and again on every replay of the journal, so it must

@@ -80,7 +80,7 @@ impl Cx<'_> {
                 "InvalidOrder: limit order needs a price in (0, {MAX_PX}]"
             ))
         } else {
-            Ok(())
+            crate::types::supported(o.ord_type, o.tif)
         };
         let routed = refusal.and_then(|()| self.route(&parent, o.qty));
         let decided = routed.and_then(|slices| {

@@ -12,14 +12,14 @@
 use rust_decimal::Decimal;
 
 use crate::events::WashSale;
-use crate::types::{AccountId, Nanos, Qty, Symbol};
+use crate::types::{AccountId, SignedQty, Symbol, Timestamp};
 
 /// 30 calendar days.
-pub const WINDOW_NANOS: i64 = 30 * 24 * 3600 * Nanos::SECOND;
+pub const WINDOW_NANOS: i64 = 30 * 24 * 3600 * Timestamp::SECOND;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct LossSale {
-    at: Nanos,
+    at: Timestamp,
     key: usize,
     qty_left: i64,
     loss_per_share: Decimal,
@@ -27,7 +27,7 @@ struct LossSale {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Purchase {
-    at: Nanos,
+    at: Timestamp,
     key: usize,
     qty_left: i64,
 }
@@ -40,7 +40,7 @@ pub struct WashLedger {
 }
 
 impl WashLedger {
-    fn prune(&mut self, now: Nanos) {
+    fn prune(&mut self, now: Timestamp) {
         let cutoff = now.0 - WINDOW_NANOS;
         self.loss_sales
             .retain(|l| l.at.0 >= cutoff && l.qty_left > 0);
@@ -50,7 +50,7 @@ impl WashLedger {
 
     /// Estimated disallowed loss if `shares` of `key` were bought now
     /// (None if no loss sale is in the window).
-    pub fn pending_loss(&self, now: Nanos, key: usize, shares: i64) -> Option<Decimal> {
+    pub fn pending_loss(&self, now: Timestamp, key: usize, shares: i64) -> Option<Decimal> {
         let cutoff = now.0 - WINDOW_NANOS;
         let mut left = shares;
         let mut loss = Decimal::ZERO;
@@ -71,7 +71,7 @@ impl WashLedger {
     }
 
     /// Shares of `key` bought in the last 30 days and not yet matched.
-    pub fn recent_purchases(&self, now: Nanos, key: usize) -> i64 {
+    pub fn recent_purchases(&self, now: Timestamp, key: usize) -> i64 {
         let cutoff = now.0 - WINDOW_NANOS;
         self.purchases
             .iter()
@@ -86,7 +86,7 @@ impl WashLedger {
         &mut self,
         account: AccountId,
         symbol: Symbol,
-        now: Nanos,
+        now: Timestamp,
         key: usize,
         shares: i64,
         out: &mut Vec<WashSale>,
@@ -106,7 +106,7 @@ impl WashLedger {
                 symbol,
                 loss_sale_at: l.at,
                 replacement_at: now,
-                qty: Qty(q),
+                qty: SignedQty(q),
                 disallowed_loss: loss,
                 basis_adjustment: loss,
             });
@@ -129,7 +129,7 @@ impl WashLedger {
         &mut self,
         account: AccountId,
         symbol: Symbol,
-        now: Nanos,
+        now: Timestamp,
         key: usize,
         shares: i64,
         loss_per_share: Decimal,
@@ -153,7 +153,7 @@ impl WashLedger {
                 symbol,
                 loss_sale_at: now,
                 replacement_at: p.at,
-                qty: Qty(q),
+                qty: SignedQty(q),
                 disallowed_loss: loss,
                 basis_adjustment: loss,
             });
@@ -197,7 +197,7 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    const DAY: i64 = 24 * 3600 * Nanos::SECOND;
+    const DAY: i64 = 24 * 3600 * Timestamp::SECOND;
 
     fn ids() -> (AccountId, Symbol) {
         (AccountId::new("A").unwrap(), Symbol::new("XYZ").unwrap())
@@ -208,24 +208,24 @@ mod tests {
         let (a, s) = ids();
         let mut w = WashLedger::default();
         let mut out = Vec::new();
-        w.on_loss_sale(a, s, Nanos(0), 0, 100, dec!(2), 0, &mut out);
+        w.on_loss_sale(a, s, Timestamp(0), 0, 100, dec!(2), 0, &mut out);
         assert!(out.is_empty());
-        assert_eq!(w.pending_loss(Nanos(30 * DAY), 0, 60), Some(dec!(120)));
+        assert_eq!(w.pending_loss(Timestamp(30 * DAY), 0, 60), Some(dec!(120)));
         assert_eq!(
-            w.pending_loss(Nanos(30 * DAY + 1), 0, 60),
+            w.pending_loss(Timestamp(30 * DAY + 1), 0, 60),
             None,
             "day 31 is outside"
         );
-        w.on_purchase(a, s, Nanos(30 * DAY), 0, 60, &mut out);
+        w.on_purchase(a, s, Timestamp(30 * DAY), 0, 60, &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].qty, Qty(60));
+        assert_eq!(out[0].qty, SignedQty(60));
         assert_eq!(out[0].disallowed_loss, dec!(120));
         assert_eq!(out[0].basis_adjustment, dec!(120));
         // 40 shares of loss remain; a purchase of 100 matches 40.
-        w.on_purchase(a, s, Nanos(30 * DAY), 0, 100, &mut out);
-        assert_eq!(out[1].qty, Qty(40));
+        w.on_purchase(a, s, Timestamp(30 * DAY), 0, 100, &mut out);
+        assert_eq!(out[1].qty, SignedQty(40));
         // Other securities are unaffected.
-        assert_eq!(w.pending_loss(Nanos(DAY), 1, 10), None);
+        assert_eq!(w.pending_loss(Timestamp(DAY), 1, 10), None);
     }
 
     #[test]
@@ -235,12 +235,12 @@ mod tests {
         let mut out = Vec::new();
         // Held 100 long ago; bought 50 more on day 10; sold 100 at a loss on
         // day 20, still holding 50: those 50 replace.
-        w.on_purchase(a, s, Nanos(10 * DAY), 0, 50, &mut out);
-        w.on_loss_sale(a, s, Nanos(20 * DAY), 0, 100, dec!(3), 50, &mut out);
+        w.on_purchase(a, s, Timestamp(10 * DAY), 0, 50, &mut out);
+        w.on_loss_sale(a, s, Timestamp(20 * DAY), 0, 100, dec!(3), 50, &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].qty, Qty(50));
+        assert_eq!(out[0].qty, SignedQty(50));
         assert_eq!(out[0].disallowed_loss, dec!(150));
-        assert_eq!(out[0].replacement_at, Nanos(10 * DAY));
+        assert_eq!(out[0].replacement_at, Timestamp(10 * DAY));
     }
 
     #[test]
@@ -248,11 +248,11 @@ mod tests {
         let (a, s) = ids();
         let mut w = WashLedger::default();
         let mut out = Vec::new();
-        w.on_purchase(a, s, Nanos(0), 0, 100, &mut out);
-        w.on_loss_sale(a, s, Nanos(DAY), 0, 100, dec!(1), 0, &mut out);
+        w.on_purchase(a, s, Timestamp(0), 0, 100, &mut out);
+        w.on_loss_sale(a, s, Timestamp(DAY), 0, 100, dec!(1), 0, &mut out);
         assert!(out.is_empty());
         // ... but buying again within 30 days is.
-        w.on_purchase(a, s, Nanos(2 * DAY), 0, 100, &mut out);
+        w.on_purchase(a, s, Timestamp(2 * DAY), 0, 100, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].disallowed_loss, dec!(100));
     }

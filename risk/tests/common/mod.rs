@@ -5,8 +5,8 @@
 use chrono::{NaiveDate, NaiveTime};
 use risk::calendar::ny_to_utc;
 use risk::{
-    AccountId, ClOrdId, Fill, MarketUpdate, Nanos, Operator, OperatorId, OrdType, OrderRequest,
-    Qty, RiskConfig, RiskEngine, Side, Symbol, TimeInForce, Venue,
+    AccountId, ClOrdId, Fill, MarketUpdate, Operator, OperatorId, OrdType, OrderRequest,
+    RiskConfig, RiskEngine, Side, SignedQty, Symbol, TimeInForce, Timestamp, Venue,
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -82,11 +82,11 @@ pub fn day() -> NaiveDate {
 }
 
 /// New York wall-clock time on the test day.
-pub fn t(h: u32, m: u32, s: u32) -> Nanos {
+pub fn t(h: u32, m: u32, s: u32) -> Timestamp {
     ny_to_utc(day(), NaiveTime::from_hms_opt(h, m, s).unwrap())
 }
 
-pub fn at(d: NaiveDate, h: u32, m: u32) -> Nanos {
+pub fn at(d: NaiveDate, h: u32, m: u32) -> Timestamp {
     ny_to_utc(d, NaiveTime::from_hms_opt(h, m, 0).unwrap())
 }
 
@@ -143,7 +143,7 @@ pub fn limit(symbol: &str, side: Side, qty: i64, price: Decimal) -> OrderRequest
         account: acc("ACC1"),
         symbol: sym(symbol),
         side,
-        qty: Qty(qty),
+        qty: SignedQty(qty),
         ord_type: OrdType::Limit,
         price: Some(price),
         stop_price: None,
@@ -168,12 +168,12 @@ pub fn fill_of(o: &OrderRequest, qty: i64, price: Decimal) -> Fill {
         account: o.account,
         symbol: o.symbol,
         side: o.side,
-        qty: Qty(qty),
+        qty: SignedQty(qty),
         price,
     }
 }
 
-pub fn alice(now: Nanos) -> Operator {
+pub fn alice(now: Timestamp) -> Operator {
     Operator {
         id: OperatorId::new("alice").unwrap(),
         at: now,
@@ -181,7 +181,7 @@ pub fn alice(now: Nanos) -> Operator {
     }
 }
 
-pub fn bob(now: Nanos) -> Operator {
+pub fn bob(now: Timestamp) -> Operator {
     Operator {
         id: OperatorId::new("bob").unwrap(),
         at: now,

@@ -25,7 +25,7 @@ pub fn ts(nanos: Nanos) -> String {
 fn side_char(s: Side) -> &'static str {
     match s {
         Side::Buy => "1",
-        Side::Sell => "2",
+        Side::Sell | Side::SellShort => "2",
     }
 }
 
@@ -87,6 +87,8 @@ pub fn execution_report(r: &ExecutionReport, begin_string: &str) -> MessageBuild
             TimeInForce::Gtc => "1",
             TimeInForce::Ioc => "3",
             TimeInForce::Fok => "4",
+            TimeInForce::Opg => "2",
+            TimeInForce::Cls => "7",
         },
     );
     if r.exec_type == ExecType::Trade {

@@ -201,7 +201,7 @@ impl LiquidityProvider {
         let wanted = |side: Side, p: Ticks| -> bool {
             let k = match side {
                 Side::Buy => r - hs - p,
-                Side::Sell => p - r - hs,
+                Side::Sell | Side::SellShort => p - r - hs,
             };
             k >= 0 && k % step == 0 && k / step < levels && in_band(p)
         };
@@ -221,7 +221,7 @@ impl LiquidityProvider {
             for side in [Side::Buy, Side::Sell] {
                 let p = match side {
                     Side::Buy => r - hs - k * step,
-                    Side::Sell => r + hs + k * step,
+                    Side::Sell | Side::SellShort => r + hs + k * step,
                 };
                 if !in_band(p) {
                     continue;

@@ -129,7 +129,7 @@ impl OrderBook {
         let map = self.store.side_map(side);
         let it: Box<dyn Iterator<Item = (&Ticks, &u32)>> = match side {
             Side::Buy => Box::new(map.iter().rev()),
-            Side::Sell => Box::new(map.iter()),
+            Side::Sell | Side::SellShort => Box::new(map.iter()),
         };
         it.take(n).map(move |(_, &l)| self.level_view(l))
     }
@@ -141,7 +141,9 @@ impl OrderBook {
         let map = self.store.side_map(side);
         match side {
             Side::Buy => out.extend(map.values().rev().take(n).map(|&l| self.level_view(l))),
-            Side::Sell => out.extend(map.values().take(n).map(|&l| self.level_view(l))),
+            Side::Sell | Side::SellShort => {
+                out.extend(map.values().take(n).map(|&l| self.level_view(l)))
+            }
         }
     }
 
@@ -180,7 +182,7 @@ impl OrderBook {
             let map = self.store.side_map(side);
             let levels: Vec<u32> = match side {
                 Side::Buy => map.values().rev().copied().collect(),
-                Side::Sell => map.values().copied().collect(),
+                Side::Sell | Side::SellShort => map.values().copied().collect(),
             };
             for l in levels {
                 let mut slot = self.store.levels[l as usize].head;
@@ -512,9 +514,9 @@ impl OrderBook {
     fn taker_limit(&self, t: &Taker) -> Option<Ticks> {
         match (t.side, t.price, self.limits) {
             (Side::Buy, Some(p), Some((_, hi))) => Some(p.min(hi)),
-            (Side::Sell, Some(p), Some((lo, _))) => Some(p.max(lo)),
+            (Side::Sell | Side::SellShort, Some(p), Some((lo, _))) => Some(p.max(lo)),
             (Side::Buy, None, Some((_, hi))) => Some(hi),
-            (Side::Sell, None, Some((lo, _))) => Some(lo),
+            (Side::Sell | Side::SellShort, None, Some((lo, _))) => Some(lo),
             (_, p, None) => p,
         }
     }
@@ -524,7 +526,7 @@ impl OrderBook {
         match (side, limit) {
             (_, None) => true,
             (Side::Buy, Some(l)) => level_price <= l,
-            (Side::Sell, Some(l)) => level_price >= l,
+            (Side::Sell | Side::SellShort, Some(l)) => level_price >= l,
         }
     }
 
@@ -539,7 +541,7 @@ impl OrderBook {
         let map = self.store.side_map(opp);
         let levels: Box<dyn Iterator<Item = (&Ticks, &u32)>> = match opp {
             Side::Buy => Box::new(map.iter().rev()),
-            Side::Sell => Box::new(map.iter()),
+            Side::Sell | Side::SellShort => Box::new(map.iter()),
         };
         let mut need = t.remaining;
         for (&px, &l) in levels {
@@ -684,7 +686,7 @@ impl OrderBook {
                 ));
                 let (buy_order, sell_order, buy_account, sell_account) = match t.side {
                     Side::Buy => (t.id, maker.id, t.account, maker.account),
-                    Side::Sell => (maker.id, t.id, maker.account, t.account),
+                    Side::Sell | Side::SellShort => (maker.id, t.id, maker.account, t.account),
                 };
                 out.trades.push(Trade {
                     trade_id,

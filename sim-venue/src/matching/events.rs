@@ -171,7 +171,7 @@ impl Trade {
     pub fn maker(&self) -> OrderId {
         match self.aggressor {
             Side::Buy => self.sell_order,
-            Side::Sell => self.buy_order,
+            Side::Sell | Side::SellShort => self.buy_order,
         }
     }
 }

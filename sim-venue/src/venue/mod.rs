@@ -16,9 +16,15 @@
 //!
 //! No method does IO or reads a clock. Replies become visible through
 //! `poll_report(now)` after the configured simulated latency.
+//!
+//! Here: the venue's state and its public methods. Request validation is
+//! in `intake.rs`, running the books and building the replies in
+//! `process.rs`.
 
 mod config;
 mod host;
+mod intake;
+mod process;
 mod reports;
 
 use std::collections::VecDeque;
@@ -34,22 +40,18 @@ pub use reports::{
     NewOrderRequest, RejectReason, ReplaceRequest, Report,
 };
 
-use crate::clearing::{to_csv, ClearingLedger, ClearingRecord, FeeSchedule, Fill};
-use crate::hash::FastMap;
+use crate::clearing::{to_csv, ClearingLedger, ClearingRecord, FeeSchedule};
 use crate::instruments::{ConfigError, ConfigProblem, Instrument};
 use crate::market::{LiquidityProvider, LP_ACCOUNT};
 use crate::market_data::{MarketDataHub, MdMessage, MdReject, MdRequest};
-use crate::market_state::{
-    AdmitError, Band, HaltReason, MarketState, SessionStatus, StateEvent, MAX_TICKS,
-};
-use crate::matching::{
-    CancelReason, CancelRejectReason, ExecEvent, ExecKind, NewOrder, OrdStatus, OrderBook, Outputs,
-};
+use crate::market_state::{AdmitError, Band, HaltReason, MarketState, SessionStatus, StateEvent};
+use crate::matching::{CancelRejectReason, OrdStatus, OrderBook, Outputs};
 use crate::scenario::{Action, ScenarioRunner, TimedAction};
 use crate::types::{
-    price_from_ticks, ticks_from_price, AccountId, ExecId, Liquidity, Nanos, OrdType, OrderId, Qty,
-    Side, StpMode, Ticks, TimeInForce,
+    price_from_ticks, AccountId, Nanos, OrdType, OrderId, Qty, StpMode, TimeInForce,
 };
+use intake::check_qty;
+use rustc_hash::FxHashMap;
 
 /// A price and a quantity (one side of the top of book).
 pub type PriceQty = (Decimal, Qty);
@@ -115,17 +117,17 @@ pub struct Venue {
     instruments: Vec<Instrument>,
     symbols: Vec<Arc<str>>,
     currencies: Vec<Arc<str>>,
-    index: FastMap<String, u16>,
+    index: FxHashMap<String, u16>,
     books: Vec<OrderBook>,
     state: MarketState,
     lp: LiquidityProvider,
     md: MarketDataHub,
     ledger: ClearingLedger,
     accounts: Vec<Arc<str>>,
-    account_ids: FastMap<Arc<str>, AccountId>,
+    account_ids: FxHashMap<Arc<str>, AccountId>,
     account_stp: Vec<Option<StpMode>>,
-    orders: FastMap<OrderId, OrderMeta>,
-    cl_ord_ids: FastMap<(AccountId, Arc<str>), OrderId>,
+    orders: FxHashMap<OrderId, OrderMeta>,
+    cl_ord_ids: FxHashMap<(AccountId, Arc<str>), OrderId>,
     reports: VecDeque<(Nanos, Report)>,
     out: Outputs,
     next_venue_exec: u64,
@@ -185,10 +187,10 @@ impl Venue {
             md,
             ledger: ClearingLedger::default(),
             accounts: vec![lp_name.clone()],
-            account_ids: FastMap::from_iter([(lp_name, LP_ACCOUNT)]),
+            account_ids: FxHashMap::from_iter([(lp_name, LP_ACCOUNT)]),
             account_stp: vec![None],
-            orders: FastMap::default(),
-            cl_ord_ids: FastMap::default(),
+            orders: FxHashMap::default(),
+            cl_ord_ids: FxHashMap::default(),
             reports: VecDeque::new(),
             out: Outputs::default(),
             next_venue_exec: 1,
@@ -670,450 +672,6 @@ impl Venue {
     /// Clearing records as CSV.
     pub fn clearing_csv(&self) -> String {
         to_csv(&self.clearing_records())
-    }
-
-    // ----- internals -----
-
-    fn idx(&self, symbol: &str) -> Result<u16, VenueError> {
-        self.index
-            .get(symbol)
-            .copied()
-            .ok_or_else(|| VenueError::UnknownSymbol(symbol.to_string()))
-    }
-
-    fn intern(&mut self, account: &str) -> AccountId {
-        if let Some(&a) = self.account_ids.get(account) {
-            return a;
-        }
-        let a = AccountId(self.accounts.len() as u32);
-        let name: Arc<str> = account.into();
-        self.accounts.push(name.clone());
-        self.account_ids.insert(name, a);
-        let stp = self
-            .config
-            .account_stp
-            .get(account)
-            .copied()
-            .or(self.config.default_stp);
-        self.account_stp.push(stp);
-        a
-    }
-
-    fn md_release(&self, now: Nanos) -> Nanos {
-        now + self.config.latency.market_data_ns + self.state.market_data_delay()
-    }
-
-    fn check_price(&self, i: u16, price: Decimal) -> Result<Ticks, RejectReason> {
-        let tick = self.instruments[usize::from(i)].tick_size;
-        let t = match ticks_from_price(price, tick) {
-            // The cap keeps qty * price (and so AvgPx) well inside Decimal.
-            Some(t) if t > 0 && t <= MAX_TICKS => t,
-            _ => return Err(RejectReason::BadTick { price, tick }),
-        };
-        if let Some(b) = self.state.band(i) {
-            let (lo, hi) = b.limits();
-            if t < lo || t > hi {
-                return Err(RejectReason::PriceOutsideBand {
-                    price,
-                    lo: price_from_ticks(lo, tick),
-                    hi: price_from_ticks(hi, tick),
-                });
-            }
-        }
-        Ok(t)
-    }
-
-    fn check_new(&mut self, req: &NewOrderRequest) -> Result<(u16, NewOrder), RejectReason> {
-        let i = *self
-            .index
-            .get(&req.symbol)
-            .ok_or_else(|| RejectReason::UnknownSymbol(req.symbol.clone()))?;
-        if req.account == self.config.lp_account {
-            return Err(RejectReason::ReservedAccount(req.account.clone()));
-        }
-        if let Some(&a) = self.account_ids.get(req.account.as_str()) {
-            if self
-                .cl_ord_ids
-                .contains_key(&(a, Arc::from(req.cl_ord_id.as_str())))
-            {
-                return Err(RejectReason::DuplicateClOrdId(req.cl_ord_id.clone()));
-            }
-        }
-        self.state.admit(i).map_err(|e| match e {
-            AdmitError::SessionNotOpen(s) => RejectReason::SessionNotOpen(s),
-            AdmitError::Halted(h) => RejectReason::Halted(h),
-            AdmitError::RejectAll(t) => RejectReason::RejectAll(t),
-        })?;
-        let lot = self.instruments[usize::from(i)].lot_size;
-        let qty = check_qty(req.qty, lot)?;
-        let display_qty = match req.display_qty {
-            None => None,
-            Some(d) => {
-                let d = check_qty(d, lot)?;
-                if d > qty {
-                    return Err(RejectReason::BadQuantity {
-                        qty: req.qty,
-                        why: "display quantity above order quantity",
-                    });
-                }
-                Some(d)
-            }
-        };
-        let price = match (req.ord_type, req.price) {
-            (OrdType::Limit, Some(p)) => self.check_price(i, p)?,
-            (OrdType::Limit, None) => {
-                return Err(RejectReason::BadPriceField("limit order without a price"))
-            }
-            (OrdType::Market, None) => 0,
-            (OrdType::Market, Some(_)) => {
-                return Err(RejectReason::BadPriceField("market order with a price"))
-            }
-        };
-        if req.ord_type == OrdType::Market && display_qty.is_some() {
-            return Err(RejectReason::BadPriceField(
-                "market order cannot be an iceberg",
-            ));
-        }
-        let account = self.intern(&req.account);
-        Ok((
-            i,
-            NewOrder {
-                account,
-                side: req.side,
-                ord_type: req.ord_type,
-                price,
-                qty,
-                display_qty,
-                tif: req.tif,
-                stp: self.account_stp[account.0 as usize],
-            },
-        ))
-    }
-
-    fn venue_exec_id(&mut self) -> ExecId {
-        let e = ExecId::new(VENUE_EXEC_SLOT, self.next_venue_exec);
-        self.next_venue_exec += 1;
-        e
-    }
-
-    fn reject(&mut self, now: Nanos, req: &NewOrderRequest, reason: RejectReason) {
-        let exec_id = self.venue_exec_id();
-        let r = ExecutionReport {
-            order_id: None,
-            cl_ord_id: req.cl_ord_id.as_str().into(),
-            orig_cl_ord_id: None,
-            exec_id,
-            exec_type: ExecType::Rejected,
-            ord_status: OrdStatus::Rejected,
-            account: req.account.as_str().into(),
-            symbol: req.symbol.as_str().into(),
-            side: req.side,
-            ord_type: req.ord_type,
-            tif: req.tif,
-            price: req.price,
-            order_qty: req.qty,
-            last_qty: 0,
-            last_px: None,
-            cum_qty: 0,
-            leaves_qty: 0,
-            avg_px: Decimal::ZERO,
-            liquidity: None,
-            trade_id: None,
-            fee: None,
-            text: Some(reason.to_string()),
-            reject_reason: Some(reason),
-            cancel_reason: None,
-            transact_time: now,
-        };
-        self.reports
-            .push_back((now + self.config.latency.order_ns, Report::Execution(r)));
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn cancel_reject(
-        &mut self,
-        now: Nanos,
-        cl: &str,
-        orig: &str,
-        account: &str,
-        id: Option<OrderId>,
-        to: CxlRejResponseTo,
-        cause: CancelRejectCause,
-    ) {
-        let ord_status = id.and_then(|id| self.orders.get(&id)).map(|m| m.status);
-        let r = CancelReject {
-            cl_ord_id: cl.into(),
-            orig_cl_ord_id: orig.into(),
-            order_id: id,
-            ord_status,
-            account: account.into(),
-            response_to: to,
-            cause,
-            transact_time: now,
-        };
-        self.reports
-            .push_back((now + self.config.latency.order_ns, Report::CancelReject(r)));
-    }
-
-    /// Finds the order a cancel or replace is about.
-    #[allow(clippy::type_complexity)]
-    fn find_order(
-        &self,
-        order_id: Option<OrderId>,
-        account: &str,
-        orig: &str,
-        symbol: &str,
-        new_cl: &str,
-    ) -> Result<(OrderId, AccountId), (CancelRejectCause, Option<OrderId>)> {
-        let unknown = || {
-            (
-                CancelRejectCause::Book(CancelRejectReason::UnknownOrder),
-                None,
-            )
-        };
-        let &acc = self.account_ids.get(account).ok_or_else(unknown)?;
-        if acc == LP_ACCOUNT {
-            return Err(unknown());
-        }
-        let id = match order_id {
-            Some(id) => id,
-            None => *self
-                .cl_ord_ids
-                .get(&(acc, Arc::from(orig)))
-                .ok_or_else(unknown)?,
-        };
-        let meta = self.orders.get(&id).ok_or_else(unknown)?;
-        if meta.account != acc {
-            return Err((
-                CancelRejectCause::Book(CancelRejectReason::WrongAccount),
-                None,
-            ));
-        }
-        if self.symbols[usize::from(meta.instrument)].as_ref() != symbol {
-            return Err(unknown());
-        }
-        if meta.done {
-            return Err((
-                CancelRejectCause::Book(CancelRejectReason::TooLateToCancel(meta.status)),
-                Some(id),
-            ));
-        }
-        if self.cl_ord_ids.contains_key(&(acc, Arc::from(new_cl))) {
-            return Err((
-                CancelRejectCause::DuplicateClOrdId(new_cl.to_string()),
-                Some(id),
-            ));
-        }
-        Ok((id, acc))
-    }
-
-    /// Gives an order its new ClOrdID; returns the previous one.
-    fn rename(&mut self, id: OrderId, acc: AccountId, new_cl: &str) -> Arc<str> {
-        let new: Arc<str> = new_cl.into();
-        self.cl_ord_ids.insert((acc, new.clone()), id);
-        match self.orders.get_mut(&id) {
-            Some(m) => std::mem::replace(&mut m.cl_ord_id, new),
-            None => new,
-        }
-    }
-
-    fn refresh_all(&mut self, now: Nanos) {
-        for i in 0..self.books.len() {
-            self.refresh_one(i as u16, now);
-        }
-    }
-
-    /// Moves the band with the reference price and requotes one book.
-    fn refresh_one(&mut self, i: u16, now: Nanos) {
-        let iu = usize::from(i);
-        if self.config.bands {
-            self.state.move_band_reference(i, self.lp.reference(iu));
-            self.books[iu].set_price_limits(self.state.band(i).map(|b| b.limits()));
-        }
-        if self.state.admit(i).is_ok() {
-            self.lp.requote(iu, &mut self.books[iu], now, &mut self.out);
-            self.process(i, now, None);
-        }
-    }
-
-    /// Turns the book's output into reports, clearing fills and market
-    /// data. `replaced` names the order whose ClOrdID just changed and
-    /// its previous ClOrdID.
-    fn process(&mut self, i: u16, now: Nanos, replaced: Option<(OrderId, Arc<str>)>) {
-        let mut out = std::mem::take(&mut self.out);
-        let release = now + self.config.latency.order_ns;
-        let ins = &self.instruments[usize::from(i)];
-        let tick = ins.tick_size;
-        for e in &out.events {
-            if e.account == LP_ACCOUNT {
-                continue;
-            }
-            let Some(meta) = self.orders.get_mut(&e.order_id) else {
-                continue;
-            };
-            let status = e.ord_status();
-            meta.status = status;
-            meta.done = matches!(
-                status,
-                OrdStatus::Filled | OrdStatus::Canceled | OrdStatus::Expired
-            );
-            let orig = match (&replaced, e.kind) {
-                (
-                    Some((id, orig)),
-                    ExecKind::Replaced { .. } | ExecKind::Canceled(CancelReason::Requested),
-                ) if *id == e.order_id => Some(orig.clone()),
-                _ => None,
-            };
-            let r = build_report(
-                e,
-                meta,
-                orig,
-                &self.accounts,
-                &self.symbols,
-                tick,
-                &self.config.fees,
-            );
-            self.reports.push_back((release, Report::Execution(r)));
-        }
-        for t in &out.trades {
-            let price = price_from_ticks(t.price, tick);
-            let maker_side = t.aggressor.opposite();
-            for (side, order, contra, acc, cacc) in [
-                (
-                    Side::Buy,
-                    t.buy_order,
-                    t.sell_order,
-                    t.buy_account,
-                    t.sell_account,
-                ),
-                (
-                    Side::Sell,
-                    t.sell_order,
-                    t.buy_order,
-                    t.sell_account,
-                    t.buy_account,
-                ),
-            ] {
-                self.ledger.record(Fill {
-                    trade_id: t.trade_id,
-                    timestamp: t.timestamp,
-                    symbol: self.symbols[usize::from(i)].clone(),
-                    asset_class: ins.asset_class(),
-                    multiplier: ins.multiplier(),
-                    currency: self.currencies[usize::from(i)].clone(),
-                    side,
-                    qty: t.qty,
-                    price,
-                    liquidity: if side == maker_side {
-                        Liquidity::Added
-                    } else {
-                        Liquidity::Removed
-                    },
-                    account: self.accounts[acc.0 as usize].clone(),
-                    contra_account: self.accounts[cacc.0 as usize].clone(),
-                    order_id: order,
-                    contra_order_id: contra,
-                });
-            }
-        }
-        if !out.events.is_empty() {
-            let release = self.md_release(now);
-            let stopped = self.state.market_data_stopped();
-            self.md.on_change(
-                i,
-                &self.books[usize::from(i)],
-                &out.trades,
-                now,
-                release,
-                stopped,
-            );
-        }
-        out.clear();
-        self.out = out;
-    }
-}
-
-fn check_qty(qty: Decimal, lot: u64) -> Result<Qty, RejectReason> {
-    let bad = |why| RejectReason::BadQuantity { qty, why };
-    if qty <= Decimal::ZERO {
-        return Err(bad("must be positive"));
-    }
-    if qty.fract() != Decimal::ZERO {
-        return Err(bad("must be a whole number"));
-    }
-    let q = qty.to_u64().ok_or_else(|| bad("too large"))?;
-    if q > (1 << 40) {
-        return Err(bad("too large"));
-    }
-    if q % lot.max(1) != 0 {
-        return Err(bad("not a multiple of the lot size"));
-    }
-    Ok(q)
-}
-
-fn build_report(
-    e: &ExecEvent,
-    meta: &OrderMeta,
-    orig: Option<Arc<str>>,
-    accounts: &[Arc<str>],
-    symbols: &[Arc<str>],
-    tick: Decimal,
-    fees: &FeeSchedule,
-) -> ExecutionReport {
-    let avg_px = if e.cum_qty == 0 {
-        Decimal::ZERO
-    } else {
-        (Decimal::from_i128_with_scale(e.cum_notional, 0) * tick / Decimal::from(e.cum_qty))
-            .round_dp(8)
-            .normalize()
-    };
-    let (exec_type, last_qty, last_px, liquidity, trade_id, fee, cancel_reason) = match e.kind {
-        ExecKind::New => (ExecType::New, 0, None, None, None, None, None),
-        ExecKind::Fill {
-            trade_id,
-            last_qty,
-            last_px,
-            liquidity,
-            ..
-        } => (
-            ExecType::Trade,
-            last_qty,
-            Some(price_from_ticks(last_px, tick)),
-            Some(liquidity),
-            Some(trade_id),
-            Some(fees.fee(liquidity, last_qty)),
-            None,
-        ),
-        ExecKind::Canceled(r) => (ExecType::Canceled, 0, None, None, None, None, Some(r)),
-        ExecKind::Replaced { .. } => (ExecType::Replaced, 0, None, None, None, None, None),
-        ExecKind::Expired => (ExecType::Expired, 0, None, None, None, None, None),
-    };
-    ExecutionReport {
-        order_id: Some(e.order_id),
-        cl_ord_id: meta.cl_ord_id.clone(),
-        orig_cl_ord_id: orig,
-        exec_id: e.exec_id,
-        exec_type,
-        ord_status: e.ord_status(),
-        account: accounts[e.account.0 as usize].clone(),
-        symbol: symbols[usize::from(meta.instrument)].clone(),
-        side: e.side,
-        ord_type: meta.ord_type,
-        tif: meta.tif,
-        price: e.price.map(|p| price_from_ticks(p, tick)),
-        order_qty: Decimal::from(e.order_qty),
-        last_qty,
-        last_px,
-        cum_qty: e.cum_qty,
-        leaves_qty: e.leaves_qty,
-        avg_px,
-        liquidity,
-        trade_id,
-        fee,
-        reject_reason: None,
-        text: cancel_reason.map(|r| r.text().to_string()),
-        cancel_reason,
-        transact_time: e.timestamp,
     }
 }
 

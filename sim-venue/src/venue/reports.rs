@@ -111,6 +111,10 @@ pub enum RejectReason {
     /// Limit order without a price, or a market order with one.
     #[error("{0}")]
     BadPriceField(&'static str),
+    /// An order type or time in force the venue does not trade (stop
+    /// orders; at the opening, at the close).
+    #[error("{0} not supported")]
+    Unsupported(&'static str),
     /// ClOrdID already used by this account today.
     #[error("duplicate ClOrdID {0:?}")]
     DuplicateClOrdId(String),
@@ -133,6 +137,7 @@ impl RejectReason {
             RejectReason::BadTick { .. } => 18,
             RejectReason::RejectAll(_)
             | RejectReason::BadPriceField(_)
+            | RejectReason::Unsupported(_)
             | RejectReason::ReservedAccount(_) => 99,
         }
     }

@@ -4,7 +4,9 @@
 use super::*;
 use crate::instruments::default_instruments;
 use crate::market::LiquidityConfig;
+use crate::matching::CancelReason;
 use crate::scenario::parse_scenario;
+use crate::types::{Liquidity, Side};
 use rust_decimal_macros::dec;
 
 /// 2026-03-10 14:30:00 UTC = 10:30 New York.
@@ -523,7 +525,7 @@ fn run_day(seed: u64) -> (String, String) {
         let (bid, ask) = v.top_of_book("AAPL").unwrap();
         let px = match side {
             Side::Buy => ask.map(|a| a.0),
-            Side::Sell => bid.map(|b| b.0),
+            Side::Sell | Side::SellShort => bid.map(|b| b.0),
         };
         let _ = v.handle_new_order(
             now,

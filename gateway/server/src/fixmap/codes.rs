@@ -31,6 +31,8 @@ pub(crate) fn ord_type(t: OrdType) -> &'static str {
     match t {
         OrdType::Market => "1",
         OrdType::Limit => "2",
+        OrdType::Stop => "3",
+        OrdType::StopLimit => "4",
     }
 }
 
@@ -50,6 +52,8 @@ pub(crate) fn tif(t: TimeInForce) -> &'static str {
         TimeInForce::Gtc => "1",
         TimeInForce::Ioc => "3",
         TimeInForce::Fok => "4",
+        TimeInForce::Opg => "2",
+        TimeInForce::Cls => "7",
     }
 }
 

@@ -463,8 +463,12 @@ mod tests {
         assert!(parse_duration("0.5ns").is_err());
         // Beyond u64 nanoseconds, and beyond Decimal's range once scaled:
         // an error, not a panic.
-        assert!(parse_duration("18446744074s").unwrap_err().contains("too large"));
-        assert!(parse_duration("6033333333333333333333h").unwrap_err().contains("too large"));
+        assert!(parse_duration("18446744074s")
+            .unwrap_err()
+            .contains("too large"));
+        assert!(parse_duration("6033333333333333333333h")
+            .unwrap_err()
+            .contains("too large"));
         assert!(parse_scenario("@6033333333333333333333h stop_md\n", "t").is_err());
     }
 

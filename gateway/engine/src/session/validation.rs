@@ -8,7 +8,8 @@ use std::sync::{Arc, OnceLock};
 
 impl MessageValidator for Validator {
     fn validate(&self, msg: &Message) -> Result<(), (u32, Option<i32>)> {
-        Validator::validate(self, msg).map_err(|r| (r.reason.code(), r.ref_tag))
+        Validator::validate(self, msg)
+            .map_err(|r| (r.reason.code(), r.ref_tag.map(crate::tags::Tag::get)))
     }
 }
 

@@ -91,7 +91,7 @@ impl Side {
                     self.disconnects.push(reason);
                     closed = true;
                 }
-                Action::PersistTargetSeq(_) | Action::Event(_) => {}
+                Action::PersistTargetSeq(_) => {}
             }
         }
         (out, closed)

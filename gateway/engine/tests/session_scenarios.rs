@@ -8,7 +8,9 @@ mod common;
 
 use common::*;
 use fix_engine::codec::Message;
-use fix_engine::session::{MessageValidator, SessionConfig, SessionEvent, TooLowAction};
+use fix_engine::session::{
+    MessageValidator, Rejection, SessionConfig, SessionEvent, SessionRejectReason, TooLowAction,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -986,15 +988,18 @@ fn garbled_message_split_over_reads_and_garbage_between() {
 struct StubValidator;
 
 impl MessageValidator for StubValidator {
-    fn validate(&self, m: &Message) -> Result<(), (u32, Option<i32>)> {
+    fn validate(&self, m: &Message) -> Result<(), Rejection> {
         if m.get(40) == Some(b"w") {
-            return Err((5, Some(40)));
+            return Err(Rejection::at(SessionRejectReason::ValueIsIncorrect, 40));
         }
         if m.fields().iter().filter(|f| f.tag == 55).count() > 1 {
-            return Err((13, Some(55)));
+            return Err(Rejection::at(
+                SessionRejectReason::TagAppearsMoreThanOnce,
+                55,
+            ));
         }
         if m.has(9999) {
-            return Err((3, Some(9999)));
+            return Err(Rejection::at(SessionRejectReason::UndefinedTag, 9999));
         }
         Ok(())
     }
@@ -1040,8 +1045,8 @@ fn reject_14e_invalid_value_carries_all_fields_and_consumes_the_seq() {
     );
     assert!(h.app.received.is_empty());
     assert_eq!(h.s.next_target_seq(), 3);
-    // Reported to the driver (the application's on_event does not get it).
-    assert!(h.action_events.iter().any(|e| matches!(
+    // The application hears of it (on_event, the one way events reach it).
+    assert!(h.app.events.iter().any(|e| matches!(
         e,
         SessionEvent::RejectSent {
             ref_seq: Some(2),

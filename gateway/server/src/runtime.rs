@@ -26,8 +26,8 @@ use crate::fixmap;
 use chrono::Utc;
 use fix_engine::codec::Message;
 use fix_engine::session::{
-    lenient_enum_validator, standard_validator, AppContext, AppReject, Application, Role, Session,
-    SessionConfig, SessionEvent,
+    lenient_enum_validator, standard_validator, AppContext, AppReject, Application,
+    BusinessRejectReason, Role, Session, SessionConfig, SessionEvent,
 };
 use fix_engine::store::{
     FileStoreFactory, FsyncPolicy, MessageStore, PostgresStoreFactory, SeqState, SessionKey,
@@ -201,7 +201,7 @@ impl Application for ClientApp {
                 let ev = Event::new(now, kind).from_inbound(inbound(&self.key, ctx, msg));
                 if self.core.send(CoreMsg::Event(ev)).is_err() {
                     return Err(AppReject::Business {
-                        reason: 4,
+                        reason: BusinessRejectReason::ApplicationNotAvailable,
                         ref_tag: None,
                         text: "gateway is shutting down".into(),
                     });
@@ -216,8 +216,8 @@ impl Application for ClientApp {
                 Ok(())
             }
             Err(r) => Err(AppReject::Business {
-                reason: 5,
-                ref_tag: Some(r.tag),
+                reason: BusinessRejectReason::ConditionallyRequiredFieldMissing,
+                ref_tag: Some(r.tag.into()),
                 text: r.text,
             }),
         }

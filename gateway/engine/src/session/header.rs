@@ -3,19 +3,35 @@
 //! each send, and routing a reply back through a hub (OnBehalfOf* and
 //! DeliverTo* swapped).
 
-use super::tags::*;
 use crate::codec::{Message, MessageBuilder};
+use crate::tags::*;
+use crate::validate::is_standard_header_tag;
 
-/// Copies every field of `msg` into `m` except the ones the session stamps
-/// on each send (8, 9, 35, 34, 49, 56, 52, 10) and PossDupFlag and
-/// OrigSendingTime; header tags go to the header. Used to resend a stored
+/// The fields the session writes itself on every send, and the two a fresh
+/// send must not carry (PossDupFlag, OrigSendingTime).
+const STAMPED: [u32; 10] = [
+    BEGIN_STRING,
+    BODY_LENGTH,
+    MSG_TYPE,
+    MSG_SEQ_NUM,
+    SENDER_COMP_ID,
+    TARGET_COMP_ID,
+    SENDING_TIME,
+    POSS_DUP_FLAG,
+    ORIG_SENDING_TIME,
+    CHECK_SUM,
+];
+
+/// Copies every field of `msg` into `m` except the [`STAMPED`] ones; header
+/// tags (as the dictionaries define the standard header, see
+/// [`is_standard_header_tag`]) go to the header. Used to resend a stored
 /// message and by applications that echo or forward a message.
 pub fn copy_unstamped_fields(msg: &Message, m: &mut MessageBuilder) {
     for f in msg.fields() {
-        if matches!(f.tag, 8 | 9 | 35 | 34 | 49 | 56 | 52 | 43 | 122 | 10) {
+        if f.tag > 0 && STAMPED.contains(&(f.tag as u32)) {
             continue;
         }
-        if is_header_tag(f.tag) {
+        if is_standard_header_tag(f.tag) {
             m.header_field(f.tag as u32, msg.value(f));
         } else {
             m.field(f.tag as u32, msg.value(f));
@@ -38,48 +54,4 @@ pub(super) fn reverse_route(msg: &Message, m: &mut MessageBuilder) {
             m.header_field(to, v);
         }
     }
-}
-
-/// Standard header tags of FIX 4.2 to FIXT.1.1.
-pub fn is_header_tag(tag: i32) -> bool {
-    matches!(
-        tag,
-        8 | 9
-            | 35
-            | 49
-            | 56
-            | 115
-            | 128
-            | 90
-            | 91
-            | 34
-            | 50
-            | 142
-            | 57
-            | 143
-            | 116
-            | 144
-            | 129
-            | 145
-            | 43
-            | 97
-            | 52
-            | 122
-            | 212
-            | 213
-            | 347
-            | 369
-            | 627
-            | 628
-            | 629
-            | 630
-            | 1128
-            | 1129
-            | 1156
-    )
-}
-
-/// QuickFIX's text for a SessionRejectReason value.
-pub fn reject_text(reason: u32) -> &'static str {
-    crate::validate::SessionRejectReason::from_code(reason).map_or("Other", |r| r.text())
 }

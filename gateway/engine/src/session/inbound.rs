@@ -4,11 +4,10 @@
 //! early, and the dispatch by MsgType to the logon, recovery and
 //! application handlers.
 
-use super::header::reject_text;
-use super::tags::*;
 use super::*;
 use crate::codec::time::parse_utc;
 use crate::codec::{FrameError, Message, MessageBuilder};
+use crate::tags::*;
 use chrono::{DateTime, Utc};
 
 impl Session {
@@ -66,7 +65,7 @@ impl Session {
         // The message is consumed (not queued, not lost silently): the peer
         // gets a BusinessMessageReject naming the limit.
         if msg.seq_num() == Some(self.next_target) {
-            self.business_reject(now, msg, 99, None, &text);
+            self.business_reject(now, msg, BusinessRejectReason::RateLimited, None, &text);
             self.incr_target();
         }
         self.notify(app, SessionEvent::Ignored { reason: text });
@@ -95,13 +94,13 @@ impl Session {
         queued: bool,
         app: &mut dyn Application,
     ) {
-        let msg_type = msg.msg_type();
-        if !self.logon_received && msg_type != b"A" {
+        let msg_type = MsgType::of(&msg);
+        if !self.logon_received && msg_type != MsgType::Logon {
             self.disconnect(app, "first message is not a Logon");
             return;
         }
         if msg.begin_string() != self.cfg.begin_string.as_bytes() {
-            if msg_type == b"5" {
+            if msg_type == MsgType::Logout {
                 self.on_logout(now, &msg, app);
             } else {
                 self.send_logout(now, Some("Incorrect BeginString"));
@@ -113,13 +112,13 @@ impl Session {
         }
         if self.cfg.validate {
             if let Some(v) = &self.validator {
-                if let Err((reason, ref_tag)) = v.validate(&msg) {
+                if let Err(Rejection { reason, ref_tag }) = v.validate(&msg) {
                     if !self.logon_received {
-                        self.disconnect(app, &format!("invalid Logon: {}", reject_text(reason)));
+                        self.disconnect(app, &format!("invalid Logon: {}", reason.text()));
                         return;
                     }
-                    self.reject(now, &msg, reason, ref_tag, None);
-                    if msg_type == b"A" {
+                    self.reject(now, &msg, reason, ref_tag, None, app);
+                    if msg_type == MsgType::Logon {
                         self.disconnect(app, "invalid Logon");
                     }
                     return;
@@ -127,23 +126,23 @@ impl Session {
             }
         }
         match msg_type {
-            b"A" => self.on_logon(now, msg, app),
-            b"5" => self.on_logout(now, &msg, app),
-            b"2" => self.on_resend_request(now, &msg, app),
-            b"4" => self.on_sequence_reset(now, msg, app),
-            b"0" | b"1" | b"3" => {
+            MsgType::Logon => self.on_logon(now, msg, app),
+            MsgType::Logout => self.on_logout(now, &msg, app),
+            MsgType::ResendRequest => self.on_resend_request(now, &msg, app),
+            MsgType::SequenceReset => self.on_sequence_reset(now, msg, app),
+            MsgType::Heartbeat | MsgType::TestRequest | MsgType::Reject => {
                 if !self.verify(now, &msg, true, true, app) {
                     return;
                 }
                 match msg_type {
-                    b"1" => {
-                        let mut hb = MessageBuilder::new("0");
+                    MsgType::TestRequest => {
+                        let mut hb = MessageBuilder::new(MsgType::Heartbeat.as_str());
                         if let Some(id) = msg.get(TEST_REQ_ID) {
                             hb.field(TEST_REQ_ID, id);
                         }
                         self.send_admin(now, &hb);
                     }
-                    b"3" => {
+                    MsgType::Reject => {
                         let ev = SessionEvent::RejectReceived {
                             ref_seq: msg.get_u64(REF_SEQ_NUM),
                             text: msg.get_str(TEXT).unwrap_or("").to_owned(),
@@ -154,7 +153,18 @@ impl Session {
                 }
                 self.incr_target();
             }
-            _ => {
+            MsgType::ExecutionReport
+            | MsgType::OrderCancelReject
+            | MsgType::NewOrderSingle
+            | MsgType::OrderCancelRequest
+            | MsgType::OrderCancelReplaceRequest
+            | MsgType::OrderStatusRequest
+            | MsgType::MarketDataRequest
+            | MsgType::MarketDataSnapshotFullRefresh
+            | MsgType::MarketDataIncrementalRefresh
+            | MsgType::MarketDataRequestReject
+            | MsgType::BusinessMessageReject
+            | MsgType::Other(_) => {
                 if !self.verify(now, &msg, true, true, app) {
                     return;
                 }
@@ -169,9 +179,13 @@ impl Session {
                 };
                 match result {
                     Ok(()) => {}
-                    Err(AppReject::UnsupportedMessageType) => {
-                        self.business_reject(now, &msg, 3, None, "Unsupported Message Type")
-                    }
+                    Err(AppReject::UnsupportedMessageType) => self.business_reject(
+                        now,
+                        &msg,
+                        BusinessRejectReason::UnsupportedMessageType,
+                        None,
+                        "Unsupported Message Type",
+                    ),
                     Err(AppReject::Business {
                         reason,
                         ref_tag,
@@ -181,7 +195,7 @@ impl Session {
                         reason,
                         ref_tag,
                         text,
-                    }) => self.reject(now, &msg, reason, ref_tag, Some(&text)),
+                    }) => self.reject(now, &msg, reason, ref_tag, Some(&text), app),
                 }
                 self.incr_target();
             }
@@ -214,14 +228,19 @@ impl Session {
             }
         };
         if !good_time {
-            self.reject_and_logout(now, msg, 10, app);
+            self.reject_and_logout(
+                now,
+                msg,
+                SessionRejectReason::SendingTimeAccuracyProblem,
+                app,
+            );
             return false;
         }
         // CompIDs (theirs is our target and vice versa).
         if msg.get(SENDER_COMP_ID) != Some(self.cfg.target_comp_id.as_bytes())
             || msg.get(TARGET_COMP_ID) != Some(self.cfg.sender_comp_id.as_bytes())
         {
-            self.reject_and_logout(now, msg, 9, app);
+            self.reject_and_logout(now, msg, SessionRejectReason::CompIdProblem, app);
             return false;
         }
         let seq = msg.seq_num().unwrap_or(0);
@@ -249,19 +268,14 @@ impl Session {
         &mut self,
         now: DateTime<Utc>,
         msg: &Message,
-        reason: u32,
+        reason: SessionRejectReason,
         app: &mut dyn Application,
     ) {
         if !self.logon_received {
-            let why = if reason == 10 {
-                "SendingTime accuracy problem"
-            } else {
-                "CompID problem"
-            };
-            self.disconnect(app, &format!("Logon refused: {why}"));
+            self.disconnect(app, &format!("Logon refused: {}", reason.text()));
             return;
         }
-        self.reject(now, msg, reason, None, None);
+        self.reject(now, msg, reason, None, None, app);
         self.send_logout(now, None);
     }
 
@@ -289,16 +303,30 @@ impl Session {
                 self.next_target, seq
             );
             if self.cfg.too_low_action == TooLowAction::RejectThenLogout {
-                self.reject(now, msg, 99, Some(MSG_SEQ_NUM as i32), Some(&text));
+                self.reject(
+                    now,
+                    msg,
+                    SessionRejectReason::Other,
+                    Some(Tag::new(MSG_SEQ_NUM)),
+                    Some(&text),
+                    app,
+                );
             }
             self.send_logout(now, Some(&text));
             self.disconnect(app, &text);
             return;
         }
-        if msg.msg_type() != b"4" {
+        if MsgType::of(msg) != MsgType::SequenceReset {
             match msg.get(ORIG_SENDING_TIME) {
                 None => {
-                    self.reject(now, msg, 1, Some(ORIG_SENDING_TIME as i32), None);
+                    self.reject(
+                        now,
+                        msg,
+                        SessionRejectReason::RequiredTagMissing,
+                        Some(Tag::new(ORIG_SENDING_TIME)),
+                        None,
+                        app,
+                    );
                     return;
                 }
                 Some(orig) => {
@@ -306,7 +334,14 @@ impl Session {
                     let sending = msg.get(SENDING_TIME).and_then(parse_utc);
                     if let (Some(o), Some(s)) = (orig, sending) {
                         if o > s {
-                            self.reject(now, msg, 10, None, None);
+                            self.reject(
+                                now,
+                                msg,
+                                SessionRejectReason::SendingTimeAccuracyProblem,
+                                None,
+                                None,
+                                app,
+                            );
                             self.send_logout(now, None);
                             return;
                         }
@@ -335,8 +370,8 @@ impl Session {
             let Some(msg) = self.queue.remove(&self.next_target) else {
                 break;
             };
-            match msg.msg_type() {
-                b"A" | b"2" => self.incr_target(),
+            match MsgType::of(&msg) {
+                MsgType::Logon | MsgType::ResendRequest => self.incr_target(),
                 _ => self.on_message(now, msg, true, app),
             }
             self.flush_outbox(now);

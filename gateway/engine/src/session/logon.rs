@@ -2,9 +2,9 @@
 //! sequence resets, NextExpectedMsgSeqNum), answering it, and both
 //! directions of Logout.
 
-use super::tags::*;
 use super::*;
 use crate::codec::{Message, MessageBuilder};
+use crate::tags::*;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -17,9 +17,10 @@ impl Session {
             self.reject(
                 now,
                 &msg,
-                99,
+                SessionRejectReason::Other,
                 None,
                 Some("Logon received while already logged on"),
+                app,
             );
             return;
         }
@@ -146,7 +147,7 @@ impl Session {
     }
 
     pub(super) fn send_logon(&mut self, now: DateTime<Utc>, reset: bool, next_expected: u64) {
-        let mut m = MessageBuilder::new("A");
+        let mut m = MessageBuilder::new(MsgType::Logon.as_str());
         m.field(ENCRYPT_METHOD, "0")
             .field_u64(HEART_BT_INT, self.heartbeat.as_secs());
         if reset {
@@ -163,7 +164,7 @@ impl Session {
     }
 
     pub(super) fn send_logout(&mut self, now: DateTime<Utc>, text: Option<&str>) {
-        let mut m = MessageBuilder::new("5");
+        let mut m = MessageBuilder::new(MsgType::Logout.as_str());
         if let Some(t) = text {
             m.field(TEXT, t);
         }

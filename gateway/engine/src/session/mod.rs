@@ -1,14 +1,11 @@
 //! The FIX session layer as a sans-IO state machine.
 //!
 //! A [`Session`] is fed time and input and returns what its driver must do;
-//! it never touches a socket, a clock or a store. Methods, by kind:
-//! - input: [`Session::handle_connected`], [`Session::handle_bytes`],
-//!   [`Session::handle_timeout`], [`Session::handle_disconnected`],
-//!   [`Session::handle_stored_messages`] (the answer to
-//!   [`Action::LoadForResend`]);
-//! - commands from the application: [`Session::send`], [`Session::logout`];
-//! - output: [`Session::poll_action`] and [`Session::poll_timeout`];
-//! - getters: sequence numbers, state.
+//! it never touches a socket, a clock or a store. It tells its application
+//! of messages and session events one way only: by calling the
+//! [`Application`] it is handed with each input (`on_logon`, `on_message`,
+//! `on_event`); its [`Action`]s are for the driver alone (what to write,
+//! persist, load or close).
 //!
 //! Behaviour follows the FIX session-level test cases (and QuickFIX where
 //! the spec leaves room, since counterparties expect it): messages too high
@@ -16,6 +13,21 @@
 //! session; ResendRequest and Logout are honoured whatever their sequence
 //! number; a replay is never interleaved with live traffic (input and
 //! application sends wait while the driver loads stored messages).
+//!
+//! # Layout
+//!
+//! - this file: the [`Session`] state, its constructor, getters and
+//!   `poll_action`; the [`Action`] and [`MessageValidator`] seams;
+//! - `connection`: connect, disconnect, sequence resets;
+//! - `inbound`: framing, rate limit, header checks, the MsgType dispatch;
+//! - `logon`: Logon and Logout, both directions;
+//! - `recovery`: ResendRequest (answering and asking), SequenceReset;
+//! - `outbound`: application sends, events to the application, encoding;
+//! - `reject`: Reject (35=3) and BusinessMessageReject (35=j);
+//! - `header`: copying fields without the stamped ones, hub routing;
+//! - `timers`: `poll_timeout` and `handle_timeout`;
+//! - `app`, `config`, `validation`: the application interface, the
+//!   per-session configuration, the standard validators.
 
 mod app;
 mod config;
@@ -31,8 +43,12 @@ mod validation;
 
 pub use app::{AppContext, AppReject, Application, SessionEvent};
 pub use config::{Role, SessionConfig, TooLowAction};
-pub use header::{copy_unstamped_fields, is_header_tag, reject_text};
+pub use header::copy_unstamped_fields;
 pub use validation::{lenient_enum_validator, standard_validator};
+
+pub use crate::msg_type::MsgType;
+pub use crate::tags::Tag;
+pub use crate::validate::{BusinessRejectReason, Rejection, SessionRejectReason};
 
 use crate::codec::{Framer, Message, MessageBuilder};
 use crate::ratelimit::RateLimiter;
@@ -43,42 +59,11 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Tags the session layer reads or writes.
-pub mod tags {
-    pub const BEGIN_SEQ_NO: u32 = 7;
-    pub const END_SEQ_NO: u32 = 16;
-    pub const MSG_SEQ_NUM: u32 = 34;
-    pub const NEW_SEQ_NO: u32 = 36;
-    pub const POSS_DUP_FLAG: u32 = 43;
-    pub const REF_SEQ_NUM: u32 = 45;
-    pub const SENDER_COMP_ID: u32 = 49;
-    pub const SENDING_TIME: u32 = 52;
-    pub const TARGET_COMP_ID: u32 = 56;
-    pub const TEXT: u32 = 58;
-    pub const ENCRYPT_METHOD: u32 = 98;
-    pub const HEART_BT_INT: u32 = 108;
-    pub const TEST_REQ_ID: u32 = 112;
-    pub const ON_BEHALF_OF_COMP_ID: u32 = 115;
-    pub const ON_BEHALF_OF_SUB_ID: u32 = 116;
-    pub const ORIG_SENDING_TIME: u32 = 122;
-    pub const GAP_FILL_FLAG: u32 = 123;
-    pub const DELIVER_TO_COMP_ID: u32 = 128;
-    pub const DELIVER_TO_SUB_ID: u32 = 129;
-    pub const RESET_SEQ_NUM_FLAG: u32 = 141;
-    pub const ON_BEHALF_OF_LOCATION_ID: u32 = 144;
-    pub const DELIVER_TO_LOCATION_ID: u32 = 145;
-    pub const REF_TAG_ID: u32 = 371;
-    pub const REF_MSG_TYPE: u32 = 372;
-    pub const SESSION_REJECT_REASON: u32 = 373;
-    pub const BUSINESS_REJECT_REASON: u32 = 380;
-    pub const NEXT_EXPECTED_MSG_SEQ_NUM: u32 = 789;
-    pub const DEFAULT_APPL_VER_ID: u32 = 1137;
-}
-
-/// Dictionary validation as the session needs it: `Err((reason, ref_tag))`
-/// with a SessionRejectReason code and the RefTagID to report.
+/// Dictionary validation as the session needs it: the first problem of a
+/// message as a [`Rejection`] (SessionRejectReason and RefTagID), which the
+/// session answers with a Reject (35=3).
 pub trait MessageValidator: Send + Sync {
-    fn validate(&self, msg: &Message) -> Result<(), (u32, Option<i32>)>;
+    fn validate(&self, msg: &Message) -> Result<(), Rejection>;
 }
 
 /// What the driver must do next, in order.
@@ -95,23 +80,15 @@ pub enum Action {
     },
     /// Load stored messages `begin..=end` and give them back through
     /// [`Session::handle_stored_messages`]. Input is paused until then.
-    LoadForResend {
-        begin: u64,
-        end: u64,
-    },
+    LoadForResend { begin: u64, end: u64 },
     /// Both sequence numbers went back to 1: reset the store, recording
     /// `creation_time` as the start of the new sequence (the same instant
     /// the session reports as [`AppContext::seq_epoch`]).
-    ResetStore {
-        creation_time: DateTime<Utc>,
-    },
+    ResetStore { creation_time: DateTime<Utc> },
     /// Persist the next expected inbound sequence number.
     PersistTargetSeq(u64),
     /// Close the connection (after writing what was queued before).
-    Disconnect {
-        reason: String,
-    },
-    Event(SessionEvent),
+    Disconnect { reason: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +103,21 @@ pub enum Phase {
     LoggingOut,
 }
 
-/// The session.
+/// One FIX session (one pair of CompIDs and its sequence numbers), across
+/// connections. Its methods, by kind (as quinn-proto sorts a connection's):
+///
+/// - getters: [`Session::key`], [`Session::config`], [`Session::phase`],
+///   [`Session::is_logged_on`], [`Session::next_sender_seq`],
+///   [`Session::next_target_seq`], [`Session::heartbeat_interval`];
+/// - `handle_*` (input, with the time and the application):
+///   [`Session::handle_connected`], [`Session::handle_bytes`],
+///   [`Session::handle_timeout`], [`Session::handle_disconnected`],
+///   [`Session::handle_stored_messages`] (the answer to
+///   [`Action::LoadForResend`]);
+/// - commands (from the application side): [`Session::send`],
+///   [`Session::logout`], [`Session::set_max_message_size`];
+/// - `poll_*` (output for the driver): [`Session::poll_action`] until it
+///   returns `None`, then [`Session::poll_timeout`].
 pub struct Session {
     cfg: Arc<SessionConfig>,
     key: SessionKey,

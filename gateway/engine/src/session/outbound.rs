@@ -29,7 +29,6 @@ impl Session {
             };
             app.on_event(&mut ctx, &event);
         }
-        self.actions.push_back(Action::Event(event));
     }
 
     pub(super) fn flush_outbox(&mut self, now: DateTime<Utc>) {

@@ -3,10 +3,10 @@
 //! replay is done), asking for our own gaps, and SequenceReset.
 
 use super::header::copy_unstamped_fields;
-use super::tags::*;
 use super::*;
 use crate::codec::time::format_utc;
 use crate::codec::{Message, MessageBuilder};
+use crate::tags::*;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
@@ -108,7 +108,7 @@ impl Session {
         } else {
             (0, gap_end)
         };
-        let mut rr = MessageBuilder::new("2");
+        let mut rr = MessageBuilder::new(MsgType::ResendRequest.as_str());
         rr.field_u64(BEGIN_SEQ_NO, begin)
             .field_u64(END_SEQ_NO, end_field);
         self.send_admin(now, &rr);
@@ -126,7 +126,14 @@ impl Session {
             return;
         }
         let Some(new_seq) = msg.get_u64(NEW_SEQ_NO) else {
-            self.reject(now, &msg, 1, Some(NEW_SEQ_NO as i32), None);
+            self.reject(
+                now,
+                &msg,
+                SessionRejectReason::RequiredTagMissing,
+                Some(Tag::new(NEW_SEQ_NO)),
+                None,
+                app,
+            );
             return;
         };
         if new_seq > self.next_target {
@@ -150,13 +157,20 @@ impl Session {
                 },
             );
         } else if new_seq < self.next_target {
-            self.reject(now, &msg, 5, None, None);
+            self.reject(
+                now,
+                &msg,
+                SessionRejectReason::ValueIsIncorrect,
+                None,
+                None,
+                app,
+            );
         }
     }
 
     pub(super) fn send_gap_fill(&mut self, now: DateTime<Utc>, seq: u64, new_seq: u64) {
         format_utc(now, self.cfg.time_precision, &mut self.ts);
-        let mut m = MessageBuilder::new("4");
+        let mut m = MessageBuilder::new(MsgType::SequenceReset.as_str());
         m.header_field(POSS_DUP_FLAG, "Y")
             .header_field(ORIG_SENDING_TIME, self.ts.clone());
         m.field_u64(NEW_SEQ_NO, new_seq).field(GAP_FILL_FLAG, "Y");

@@ -2,9 +2,9 @@
 //! what it does then (heartbeats, TestRequests, the logon and logout
 //! timeouts, the end of the schedule window).
 
-use super::tags::*;
 use super::*;
 use crate::codec::MessageBuilder;
+use crate::tags::*;
 use chrono::{DateTime, Utc};
 
 impl Session {
@@ -60,12 +60,12 @@ impl Session {
                 } else if now
                     >= self.last_received + hb.mul_f64(1.5 * f64::from(self.test_requests + 1))
                 {
-                    let mut m = MessageBuilder::new("1");
+                    let mut m = MessageBuilder::new(MsgType::TestRequest.as_str());
                     m.field(TEST_REQ_ID, "TEST");
                     self.send_admin(now, &m);
                     self.test_requests += 1;
                 } else if self.test_requests == 0 && now >= self.last_sent + hb {
-                    self.send_admin(now, &MessageBuilder::new("0"));
+                    self.send_admin(now, &MessageBuilder::new(MsgType::Heartbeat.as_str()));
                 }
             }
         }

@@ -227,7 +227,7 @@ impl Application for Recorder {
 pub fn body_copy(msg: &Message) -> MessageBuilder {
     let mut b = MessageBuilder::new(msg.msg_type_str());
     for f in msg.fields() {
-        if f.tag == 10 || fix_engine::session::is_header_tag(f.tag) {
+        if f.tag == 10 || fix_engine::validate::is_standard_header_tag(f.tag) {
             continue;
         }
         b.field(f.tag as u32, msg.value(f));
@@ -271,9 +271,6 @@ pub struct Harness {
     pub auto_load: bool,
     pub pending_load: Option<(u64, u64)>,
     pub connected: bool,
-    /// Every `Action::Event`, including those the session reports to its
-    /// driver only.
-    pub action_events: Vec<SessionEvent>,
 }
 
 impl Harness {
@@ -307,7 +304,6 @@ impl Harness {
             auto_load: true,
             pending_load: None,
             connected: false,
-            action_events: Vec::new(),
         }
     }
 
@@ -423,7 +419,6 @@ impl Harness {
                     self.disconnects.push(reason);
                     self.connected = false;
                 }
-                Action::Event(e) => self.action_events.push(e),
             }
         }
     }

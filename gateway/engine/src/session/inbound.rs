@@ -252,11 +252,12 @@ impl Session {
             self.target_too_low(now, msg, seq, app);
             return false;
         }
-        if (check_too_high || check_too_low) && self.resend_range.is_some_and(|r| seq >= r.1) {
-            let (_, end, gap_end) = self.resend_range.take().unwrap_or_default();
-            if end < gap_end {
+        let checks_seq = check_too_high || check_too_low;
+        if let Some(r) = self.resend_range.filter(|r| checks_seq && seq >= r.end) {
+            self.resend_range = None;
+            if r.end < r.gap_end {
                 // Chunked ResendRequest: ask for the next chunk.
-                self.send_resend_request(now, end + 1, gap_end);
+                self.send_resend_request(now, r.end + 1, r.gap_end);
             }
         }
         self.last_received = now;
@@ -282,7 +283,7 @@ impl Session {
     pub(super) fn target_too_high(&mut self, now: DateTime<Utc>, msg: Message) {
         let seq = msg.seq_num().unwrap_or(0);
         self.queue.insert(seq, msg);
-        if let Some((begin, _, _)) = self.resend_range {
+        if let Some(ResendRange { begin, .. }) = self.resend_range {
             if seq >= begin {
                 return; // already asked for this gap
             }

@@ -133,8 +133,8 @@ pub struct Session {
     logout_deadline: Option<DateTime<Utc>>,
     logon_received: bool,
     logon_sent: bool,
-    /// Our outstanding ResendRequest: (begin, end requested, end of the gap).
-    resend_range: Option<(u64, u64, u64)>,
+    /// Our outstanding ResendRequest.
+    resend_range: Option<ResendRange>,
     /// Messages that arrived too early, by MsgSeqNum.
     queue: BTreeMap<u64, Message>,
     framer: Framer,
@@ -150,6 +150,18 @@ pub struct Session {
     creation_time: DateTime<Utc>,
     /// End of the current schedule window, cached at logon.
     session_end: Option<DateTime<Utc>>,
+}
+
+/// A ResendRequest we sent and whose answer has not all arrived.
+#[derive(Debug, Clone, Copy)]
+struct ResendRange {
+    /// BeginSeqNo we asked for.
+    begin: u64,
+    /// The last MsgSeqNum this request covers (less than `gap_end` when
+    /// the request was limited by `max_resend_request_range`).
+    end: u64,
+    /// The last MsgSeqNum of the whole gap (asked for in chunks).
+    gap_end: u64,
 }
 
 #[derive(Debug, Clone, Copy)]

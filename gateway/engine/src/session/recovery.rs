@@ -112,7 +112,11 @@ impl Session {
         rr.field_u64(BEGIN_SEQ_NO, begin)
             .field_u64(END_SEQ_NO, end_field);
         self.send_admin(now, &rr);
-        self.resend_range = Some((begin, end, gap_end));
+        self.resend_range = Some(ResendRange {
+            begin,
+            end,
+            gap_end,
+        });
     }
 
     pub(super) fn on_sequence_reset(
@@ -142,7 +146,7 @@ impl Session {
             // The gap we asked for may be covered without a message at its
             // end reaching `verify` (a queued Logon is consumed unverified):
             // settle it here, or a new gap would never be asked for.
-            if let Some((_, end, gap_end)) = self.resend_range {
+            if let Some(ResendRange { end, gap_end, .. }) = self.resend_range {
                 if new_seq > end {
                     self.resend_range = None;
                     if end < gap_end && new_seq <= gap_end {

@@ -1,5 +1,14 @@
 //! The FIX engine: framing, codec, sans-IO session layer, message stores and
 //! the tokio TCP/TLS transport.
+//!
+//! - [`codec`]: framing, the zero-copy parsed message, the encoder;
+//! - [`tags`] and [`msg_type`]: the protocol's vocabulary as types (named
+//!   tag numbers, [`tags::Tag`], [`msg_type::MsgType`]);
+//! - [`validate`]: data-dictionary validation and the reject reasons;
+//! - [`session`]: the session state machine and the application interface;
+//! - [`store`]: message stores (memory, file, PostgreSQL);
+//! - [`transport`]: the session task, acceptor and initiator, TLS;
+//! - [`schedule`], [`ratelimit`]: session windows and the inbound limit.
 #![forbid(unsafe_code)]
 
 pub mod codec;

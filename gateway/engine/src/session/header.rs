@@ -7,28 +7,30 @@ use crate::codec::{Message, MessageBuilder};
 use crate::tags::*;
 use crate::validate::is_standard_header_tag;
 
-/// The fields the session writes itself on every send, and the two a fresh
-/// send must not carry (PossDupFlag, OrigSendingTime).
-const STAMPED: [u32; 10] = [
-    BEGIN_STRING,
-    BODY_LENGTH,
-    MSG_TYPE,
-    MSG_SEQ_NUM,
-    SENDER_COMP_ID,
-    TARGET_COMP_ID,
-    SENDING_TIME,
-    POSS_DUP_FLAG,
-    ORIG_SENDING_TIME,
-    CHECK_SUM,
-];
-
-/// Copies every field of `msg` into `m` except the [`STAMPED`] ones; header
-/// tags (as the dictionaries define the standard header, see
-/// [`is_standard_header_tag`]) go to the header. Used to resend a stored
-/// message and by applications that echo or forward a message.
+/// Copies every field of `msg` into `m` except the ones the session writes
+/// itself on every send (BeginString, BodyLength, MsgType, MsgSeqNum, the
+/// CompIDs, SendingTime, CheckSum) and the two a fresh send must not carry
+/// (PossDupFlag, OrigSendingTime); header tags (as the dictionaries define
+/// the standard header, see [`is_standard_header_tag`]) go to the header.
+/// Used to resend a stored message and by applications that echo or
+/// forward a message.
 pub fn copy_unstamped_fields(msg: &Message, m: &mut MessageBuilder) {
     for f in msg.fields() {
-        if f.tag > 0 && STAMPED.contains(&(f.tag as u32)) {
+        let stamped = f.tag > 0
+            && matches!(
+                f.tag as u32,
+                BEGIN_STRING
+                    | BODY_LENGTH
+                    | MSG_TYPE
+                    | MSG_SEQ_NUM
+                    | SENDER_COMP_ID
+                    | TARGET_COMP_ID
+                    | SENDING_TIME
+                    | POSS_DUP_FLAG
+                    | ORIG_SENDING_TIME
+                    | CHECK_SUM
+            );
+        if stamped {
             continue;
         }
         if is_standard_header_tag(f.tag) {

@@ -6,6 +6,7 @@ use super::header::copy_unstamped_fields;
 use super::*;
 use crate::codec::time::format_utc;
 use crate::codec::{Message, MessageBuilder};
+use crate::store::StoredMessage;
 use crate::tags::*;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -15,14 +16,14 @@ impl Session {
     pub fn handle_stored_messages(
         &mut self,
         now: DateTime<Utc>,
-        messages: Vec<(u64, Vec<u8>)>,
+        messages: Vec<StoredMessage>,
         app: &mut dyn Application,
     ) {
         let Some(mut r) = self.replay.take() else {
             return;
         };
         let chunk_end = (r.next + self.cfg.resend_chunk.max(1) - 1).min(r.end);
-        for (seq, raw) in messages {
+        for StoredMessage { seq, raw } in messages {
             if seq < r.next || seq > chunk_end {
                 continue;
             }

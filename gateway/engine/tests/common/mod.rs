@@ -11,7 +11,7 @@ use fix_engine::codec::{Message, MessageBuilder};
 use fix_engine::session::{
     Action, AppContext, AppReject, Application, Role, Session, SessionConfig, SessionEvent,
 };
-use fix_engine::store::{SeqState, SessionKey};
+use fix_engine::store::{SeqState, SessionKey, StoredMessage};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -424,10 +424,13 @@ impl Harness {
     }
 
     fn answer_load(&mut self, begin: u64, end: u64) {
-        let msgs: Vec<(u64, Vec<u8>)> = self
+        let msgs: Vec<StoredMessage> = self
             .store
             .range(begin..=end)
-            .map(|(k, v)| (*k, v.clone()))
+            .map(|(&seq, raw)| StoredMessage {
+                seq,
+                raw: raw.clone(),
+            })
             .collect();
         self.s.handle_stored_messages(self.now, msgs, &mut self.app);
     }

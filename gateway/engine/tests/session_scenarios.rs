@@ -9,7 +9,8 @@ mod common;
 use common::*;
 use fix_engine::codec::Message;
 use fix_engine::session::{
-    MessageValidator, Rejection, SessionConfig, SessionEvent, SessionRejectReason, TooLowAction,
+    AppReject, BusinessRejectReason, MessageValidator, Rejection, SessionConfig, SessionEvent,
+    SessionRejectReason, Tag, TooLowAction,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -1149,6 +1150,56 @@ fn business_reject_2r_for_an_unsupported_message_type() {
         ],
     );
     assert_eq!(h.send_log.last(), Some(&(2, true, false)), "stored");
+    assert_eq!(h.s.next_target_seq(), 3);
+    h.assert_store_in_sync();
+}
+
+#[test]
+fn an_application_reject_goes_out_with_its_typed_reason_and_tag_and_is_an_event() {
+    // Session level: 35=3 with 373, 371 and the application's Text.
+    let mut h = Harness::logged_on();
+    h.app.reject_with = Some(AppReject::Session {
+        reason: SessionRejectReason::ValueIsIncorrect,
+        ref_tag: Some(Tag::new(44)),
+        text: "price off the grid".into(),
+    });
+    h.peer_sends("D", &[(11, "X1"), (55, "INTC"), (54, "1")]);
+    assert_msg(
+        &h.take_one(),
+        "3",
+        &[
+            (45, "2"),
+            (58, "price off the grid"),
+            (371, "44"),
+            (372, "D"),
+            (373, "5"),
+        ],
+    );
+    assert!(h.app.events.iter().any(|e| matches!(
+        e,
+        SessionEvent::RejectSent { ref_seq: Some(2), text } if text == "price off the grid"
+    )));
+    assert_eq!(h.s.next_target_seq(), 3);
+
+    // Business level: 35=j with 380 and 371.
+    let mut h = Harness::logged_on();
+    h.app.reject_with = Some(AppReject::Business {
+        reason: BusinessRejectReason::UnknownSecurity,
+        ref_tag: Some(Tag::new(55)),
+        text: "no such symbol".into(),
+    });
+    h.peer_sends("D", &[(11, "X2"), (55, "INTC"), (54, "1")]);
+    assert_msg(
+        &h.take_one(),
+        "j",
+        &[
+            (45, "2"),
+            (58, "no such symbol"),
+            (371, "55"),
+            (372, "D"),
+            (380, "2"),
+        ],
+    );
     assert_eq!(h.s.next_target_seq(), 3);
     h.assert_store_in_sync();
 }

@@ -195,7 +195,11 @@ impl Session {
                         reason,
                         ref_tag,
                         text,
-                    }) => self.reject(now, &msg, reason, ref_tag, Some(&text), app),
+                    }) => {
+                        // The Reject consumes the MsgSeqNum itself.
+                        self.reject(now, &msg, reason, ref_tag, Some(&text), app);
+                        return;
+                    }
                 }
                 self.incr_target();
             }

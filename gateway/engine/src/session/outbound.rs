@@ -20,15 +20,16 @@ impl Session {
         }
     }
 
+    /// Tells the application of `event`: the one way session events leave
+    /// the session (what it sends in answer goes out after the current
+    /// input, like any application send).
     pub(super) fn notify(&mut self, app: &mut dyn Application, event: SessionEvent) {
-        {
-            let mut ctx = AppContext {
-                outbox: &mut self.outbox,
-                key: &self.key,
-                seq_epoch: self.creation_time,
-            };
-            app.on_event(&mut ctx, &event);
-        }
+        let mut ctx = AppContext {
+            outbox: &mut self.outbox,
+            key: &self.key,
+            seq_epoch: self.creation_time,
+        };
+        app.on_event(&mut ctx, &event);
     }
 
     pub(super) fn flush_outbox(&mut self, now: DateTime<Utc>) {

@@ -174,6 +174,8 @@ pub struct Recorder {
     pub refuse_logon: Option<String>,
     /// Message types answered with `AppReject::UnsupportedMessageType`.
     pub unsupported: Vec<String>,
+    /// Every application message is refused with this.
+    pub reject_with: Option<AppReject>,
 }
 
 impl Recorder {
@@ -209,6 +211,9 @@ impl Application for Recorder {
             .any(|t| t.as_bytes() == msg.msg_type())
         {
             return Err(AppReject::UnsupportedMessageType);
+        }
+        if let Some(r) = &self.reject_with {
+            return Err(r.clone());
         }
         self.received.push(msg.clone());
         if self.echo {

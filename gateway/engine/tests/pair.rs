@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use common::*;
 use fix_engine::codec::Message;
 use fix_engine::session::{Action, Role, Session, SessionConfig};
-use fix_engine::store::SeqState;
+use fix_engine::store::{SeqState, StoredMessage};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -82,7 +82,10 @@ impl Side {
                     let msgs = self
                         .store
                         .range(begin..=end)
-                        .map(|(k, v)| (*k, v.clone()))
+                        .map(|(&seq, raw)| StoredMessage {
+                            seq,
+                            raw: raw.clone(),
+                        })
                         .collect();
                     self.s.handle_stored_messages(now, msgs, &mut self.app);
                 }
@@ -91,7 +94,7 @@ impl Side {
                     self.disconnects.push(reason);
                     closed = true;
                 }
-                Action::PersistTargetSeq(_) | Action::Event(_) => {}
+                Action::PersistTargetSeq(_) => {}
             }
         }
         (out, closed)

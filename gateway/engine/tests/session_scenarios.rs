@@ -8,7 +8,10 @@ mod common;
 
 use common::*;
 use fix_engine::codec::Message;
-use fix_engine::session::{MessageValidator, SessionConfig, SessionEvent, TooLowAction};
+use fix_engine::session::{
+    AppReject, BusinessRejectReason, MessageValidator, Rejection, SessionConfig, SessionEvent,
+    SessionRejectReason, Tag, TooLowAction,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -986,15 +989,18 @@ fn garbled_message_split_over_reads_and_garbage_between() {
 struct StubValidator;
 
 impl MessageValidator for StubValidator {
-    fn validate(&self, m: &Message) -> Result<(), (u32, Option<i32>)> {
+    fn validate(&self, m: &Message) -> Result<(), Rejection> {
         if m.get(40) == Some(b"w") {
-            return Err((5, Some(40)));
+            return Err(Rejection::at(SessionRejectReason::ValueIsIncorrect, 40));
         }
         if m.fields().iter().filter(|f| f.tag == 55).count() > 1 {
-            return Err((13, Some(55)));
+            return Err(Rejection::at(
+                SessionRejectReason::TagAppearsMoreThanOnce,
+                55,
+            ));
         }
         if m.has(9999) {
-            return Err((3, Some(9999)));
+            return Err(Rejection::at(SessionRejectReason::UndefinedTag, 9999));
         }
         Ok(())
     }
@@ -1040,8 +1046,8 @@ fn reject_14e_invalid_value_carries_all_fields_and_consumes_the_seq() {
     );
     assert!(h.app.received.is_empty());
     assert_eq!(h.s.next_target_seq(), 3);
-    // Reported to the driver (the application's on_event does not get it).
-    assert!(h.action_events.iter().any(|e| matches!(
+    // The application hears of it (on_event, the one way events reach it).
+    assert!(h.app.events.iter().any(|e| matches!(
         e,
         SessionEvent::RejectSent {
             ref_seq: Some(2),
@@ -1144,6 +1150,56 @@ fn business_reject_2r_for_an_unsupported_message_type() {
         ],
     );
     assert_eq!(h.send_log.last(), Some(&(2, true, false)), "stored");
+    assert_eq!(h.s.next_target_seq(), 3);
+    h.assert_store_in_sync();
+}
+
+#[test]
+fn an_application_reject_goes_out_with_its_typed_reason_and_tag_and_is_an_event() {
+    // Session level: 35=3 with 373, 371 and the application's Text.
+    let mut h = Harness::logged_on();
+    h.app.reject_with = Some(AppReject::Session {
+        reason: SessionRejectReason::ValueIsIncorrect,
+        ref_tag: Some(Tag::new(44)),
+        text: "price off the grid".into(),
+    });
+    h.peer_sends("D", &[(11, "X1"), (55, "INTC"), (54, "1")]);
+    assert_msg(
+        &h.take_one(),
+        "3",
+        &[
+            (45, "2"),
+            (58, "price off the grid"),
+            (371, "44"),
+            (372, "D"),
+            (373, "5"),
+        ],
+    );
+    assert!(h.app.events.iter().any(|e| matches!(
+        e,
+        SessionEvent::RejectSent { ref_seq: Some(2), text } if text == "price off the grid"
+    )));
+    assert_eq!(h.s.next_target_seq(), 3);
+
+    // Business level: 35=j with 380 and 371.
+    let mut h = Harness::logged_on();
+    h.app.reject_with = Some(AppReject::Business {
+        reason: BusinessRejectReason::UnknownSecurity,
+        ref_tag: Some(Tag::new(55)),
+        text: "no such symbol".into(),
+    });
+    h.peer_sends("D", &[(11, "X2"), (55, "INTC"), (54, "1")]);
+    assert_msg(
+        &h.take_one(),
+        "j",
+        &[
+            (45, "2"),
+            (58, "no such symbol"),
+            (371, "55"),
+            (372, "D"),
+            (380, "2"),
+        ],
+    );
     assert_eq!(h.s.next_target_seq(), 3);
     h.assert_store_in_sync();
 }

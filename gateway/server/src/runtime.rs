@@ -475,8 +475,8 @@ impl SessionTail {
         let mut end = seq.next_sender_seq.saturating_sub(1);
         while end >= 1 {
             let begin = end.saturating_sub(511).max(1);
-            for (_, bytes) in store.get_sent(begin, end).await?.into_iter().rev() {
-                let Ok(m) = Message::parse(bytes.into()) else {
+            for stored in store.get_sent(begin, end).await?.into_iter().rev() {
+                let Ok(m) = Message::parse(stored.raw.into()) else {
                     continue;
                 };
                 match m.msg_type() {
@@ -573,8 +573,8 @@ async fn sent_cl_ord_ids(
 ) -> anyhow::Result<HashSet<String>> {
     let mut out = HashSet::new();
     if next_sender_seq > 1 {
-        for (_, bytes) in store.get_sent(1, next_sender_seq - 1).await? {
-            if let Ok(m) = Message::parse(bytes.into()) {
+        for stored in store.get_sent(1, next_sender_seq - 1).await? {
+            if let Ok(m) = Message::parse(stored.raw.into()) {
                 if matches!(m.msg_type(), b"D" | b"F" | b"G") {
                     if let Some(id) = m.get_str(11) {
                         out.insert(id.to_owned());

@@ -21,7 +21,8 @@ use crate::venue::{Report, Venue, VenueEvent, VenueHost};
 use chrono::Utc;
 use fix_engine::codec::{Message, MessageBuilder};
 use fix_engine::session::{
-    standard_validator, AppContext, AppReject, Application, Role, SessionConfig, SessionEvent,
+    standard_validator, AppContext, AppReject, Application, BusinessRejectReason, Role,
+    SessionConfig, SessionEvent,
 };
 use fix_engine::store::{SessionKey, StoreFactory};
 use fix_engine::transport::{Acceptor, AcceptorConfig, SessionHandle, SessionSpec};
@@ -147,15 +148,15 @@ impl Application for VenueSessionApp {
                     req,
                 };
                 self.tx.send(input).map_err(|_| AppReject::Business {
-                    reason: 4,
+                    reason: BusinessRejectReason::ApplicationNotAvailable,
                     ref_tag: None,
                     text: "venue is shutting down".into(),
                 })
             }
             Err(u) if u.tag == 35 => Err(AppReject::UnsupportedMessageType),
             Err(u) => Err(AppReject::Business {
-                reason: 5,
-                ref_tag: Some(u.tag),
+                reason: BusinessRejectReason::ConditionallyRequiredFieldMissing,
+                ref_tag: Some(u.tag.into()),
                 text: u.text,
             }),
         }

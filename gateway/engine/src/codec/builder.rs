@@ -4,6 +4,7 @@
 //! body, then 10.
 
 use super::SOH;
+use crate::tags;
 use std::fmt::Write as _;
 
 /// An outbound message before the session stamps its header.
@@ -87,7 +88,10 @@ impl MessageBuilder {
             &mut out,
             begin_string,
             &self.msg_type,
-            &[(49, sender.as_bytes()), (56, target.as_bytes())],
+            &[
+                (tags::SENDER_COMP_ID, sender.as_bytes()),
+                (tags::TARGET_COMP_ID, target.as_bytes()),
+            ],
             seq,
             sending_time,
             &self.header,
@@ -130,26 +134,26 @@ pub(crate) fn encode_into(
     body: &[u8],
 ) {
     let mut tail = Vec::with_capacity(64 + extra_header.len() + body.len());
-    push_field(&mut tail, 35, msg_type.as_bytes());
+    push_field(&mut tail, tags::MSG_TYPE, msg_type.as_bytes());
     let mut n = itoa::Buffer::new();
-    push_field(&mut tail, 34, n.format(seq).as_bytes());
+    push_field(&mut tail, tags::MSG_SEQ_NUM, n.format(seq).as_bytes());
     // Standard header in tag order (34, 49, 52, 56), as QuickFIX writes it.
     let mut time_written = false;
     for (tag, v) in ids {
-        if *tag > 52 && !time_written {
-            push_field(&mut tail, 52, sending_time);
+        if *tag > tags::SENDING_TIME && !time_written {
+            push_field(&mut tail, tags::SENDING_TIME, sending_time);
             time_written = true;
         }
         push_field(&mut tail, *tag, v);
     }
     if !time_written {
-        push_field(&mut tail, 52, sending_time);
+        push_field(&mut tail, tags::SENDING_TIME, sending_time);
     }
     tail.extend_from_slice(extra_header);
     tail.extend_from_slice(body);
     let start = out.len();
-    push_field(out, 8, begin_string.as_bytes());
-    push_field(out, 9, n.format(tail.len()).as_bytes());
+    push_field(out, tags::BEGIN_STRING, begin_string.as_bytes());
+    push_field(out, tags::BODY_LENGTH, n.format(tail.len()).as_bytes());
     out.extend_from_slice(&tail);
     let sum = checksum(&out[start..]);
     out.extend_from_slice(b"10=");
@@ -189,7 +193,10 @@ pub fn encode_message(
         out,
         begin_string,
         msg_type,
-        &[(49, sender.as_bytes()), (56, target.as_bytes())],
+        &[
+            (tags::SENDER_COMP_ID, sender.as_bytes()),
+            (tags::TARGET_COMP_ID, target.as_bytes()),
+        ],
         seq,
         sending_time,
         extra_header,

@@ -5,6 +5,8 @@
 //! (required fields, types, enums, groups) is the validator's job.
 
 use super::SOH;
+use crate::msg_type::MsgType;
+use crate::tags;
 use bytes::Bytes;
 use smallvec::SmallVec;
 
@@ -95,7 +97,12 @@ impl Message {
 
     fn check_envelope(&self) -> Result<(), ParseError> {
         let f = &self.fields;
-        for (position, tag) in [(0usize, 8i32), (1, 9), (2, 35)] {
+        for (position, tag) in [
+            (0usize, tags::BEGIN_STRING),
+            (1, tags::BODY_LENGTH),
+            (2, tags::MSG_TYPE),
+        ] {
+            let tag = tag as i32;
             match f.get(position) {
                 Some(x) if x.tag == tag => {}
                 Some(x) => {
@@ -114,7 +121,7 @@ impl Message {
         }
         let last = f
             .last()
-            .filter(|x| x.tag == 10)
+            .filter(|x| x.tag == tags::CHECK_SUM as i32)
             .ok_or(ParseError::NoCheckSum)?;
         let declared: usize = std::str::from_utf8(self.value(&f[1]))
             .ok()
@@ -203,7 +210,7 @@ impl Message {
     pub fn msg_type(&self) -> &[u8] {
         self.fields
             .get(2)
-            .filter(|f| f.tag == 35)
+            .filter(|f| f.tag == tags::MSG_TYPE as i32)
             .map(|f| self.value(f))
             .unwrap_or_default()
     }
@@ -213,7 +220,7 @@ impl Message {
     }
 
     pub fn seq_num(&self) -> Option<u64> {
-        self.get_u64(34)
+        self.get_u64(tags::MSG_SEQ_NUM)
     }
 
     /// Session-level (administrative) message types.
@@ -222,9 +229,10 @@ impl Message {
     }
 }
 
-/// Session-level (administrative) message types: 0 1 2 3 4 5 A.
+/// Session-level (administrative) message types: 0 1 2 3 4 5 A (see
+/// [`MsgType::is_admin`]).
 pub fn is_admin_msg_type(t: &[u8]) -> bool {
-    matches!(t, b"0" | b"1" | b"2" | b"3" | b"4" | b"5" | b"A")
+    MsgType::from_bytes(t).is_admin()
 }
 
 pub(crate) fn parse_u64(v: &[u8]) -> Option<u64> {

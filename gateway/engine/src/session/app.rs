@@ -6,28 +6,34 @@
 
 use crate::codec::{Message, MessageBuilder};
 use crate::store::SessionKey;
+use crate::tags::Tag;
+use crate::validate::{BusinessRejectReason, SessionRejectReason};
 use chrono::{DateTime, Utc};
 
-/// Why an application refuses an inbound message.
+/// Why an application refuses an inbound message. The session answers
+/// with the reject and consumes the message's MsgSeqNum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppReject {
-    /// BusinessMessageReject (35=j) with BusinessRejectReason (380).
+    /// BusinessMessageReject (35=j) with BusinessRejectReason (380) and,
+    /// if given, RefTagID (371).
     Business {
-        reason: u32,
-        ref_tag: Option<u32>,
+        reason: BusinessRejectReason,
+        ref_tag: Option<Tag>,
         text: String,
     },
     /// The application does not handle this message type (380=3).
     UnsupportedMessageType,
-    /// Session-level Reject (35=3) with SessionRejectReason (373).
+    /// Session-level Reject (35=3) with SessionRejectReason (373) and, if
+    /// given, RefTagID (371).
     Session {
-        reason: u32,
-        ref_tag: Option<i32>,
+        reason: SessionRejectReason,
+        ref_tag: Option<Tag>,
         text: String,
     },
 }
 
-/// Lifecycle notifications.
+/// Lifecycle notifications, given to [`Application::on_event`] (the one
+/// way the application learns of them; the driver sees them there too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionEvent {
     Connected,
@@ -102,6 +108,7 @@ pub trait Application: Send {
     /// An application message arrived, in sequence, validated.
     fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject>;
 
-    /// A session event.
+    /// A session event: every [`SessionEvent`] the session raises reaches
+    /// the application here, in order, and only here.
     fn on_event(&mut self, _ctx: &mut AppContext<'_>, _event: &SessionEvent) {}
 }

@@ -4,6 +4,7 @@
 
 use crate::codec::time::TimePrecision;
 use crate::schedule::Schedule;
+use crate::validate::SessionRejectReason;
 use std::time::Duration;
 
 /// Which side opens the connection and sends the first Logon.
@@ -99,7 +100,7 @@ impl SessionConfig {
     }
 
     /// FIX.4.2 knows SessionRejectReason values up to 11 only.
-    pub(crate) fn reject_reason_allowed(&self, code: u32) -> bool {
-        self.begin_string != "FIX.4.2" || code <= 11
+    pub(crate) fn reject_reason_allowed(&self, reason: SessionRejectReason) -> bool {
+        self.begin_string != "FIX.4.2" || reason.code() <= 11
     }
 }

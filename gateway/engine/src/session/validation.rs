@@ -3,12 +3,12 @@
 
 use super::MessageValidator;
 use crate::codec::Message;
-use crate::validate::{ValidationOptions, Validator};
+use crate::validate::{Rejection, ValidationOptions, Validator};
 use std::sync::{Arc, OnceLock};
 
 impl MessageValidator for Validator {
-    fn validate(&self, msg: &Message) -> Result<(), (u32, Option<i32>)> {
-        Validator::validate(self, msg).map_err(|r| (r.reason.code(), r.ref_tag))
+    fn validate(&self, msg: &Message) -> Result<(), Rejection> {
+        Validator::validate(self, msg)
     }
 }
 
@@ -100,7 +100,13 @@ mod tests {
         let strict = standard_validator("FIX.4.4").unwrap();
         let lenient = lenient_enum_validator("FIX.4.4").unwrap();
         // 16 (price band) is FIX 5.0's, not FIX 4.4's.
-        assert_eq!(strict.validate(&report("16")), Err((5, Some(103))));
+        assert_eq!(
+            strict.validate(&report("16")),
+            Err(Rejection::at(
+                crate::validate::SessionRejectReason::ValueIsIncorrect,
+                103
+            ))
+        );
         assert_eq!(lenient.validate(&report("16")), Ok(()));
         assert_eq!(strict.validate(&report("99")), Ok(()));
         // Still a validator: a value of the wrong type is refused.

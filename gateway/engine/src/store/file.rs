@@ -74,7 +74,7 @@
 //! store does blocking file IO on the calling task's thread (microseconds
 //! for a `write`; an fsync took about 3 ms on the development VM).
 
-use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory};
+use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -305,7 +305,7 @@ impl MessageStore for FileStore {
         self.append(Kind::NextTarget, next, &[])
     }
 
-    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<StoredMessage>, StoreError> {
         if begin > end {
             return Ok(Vec::new());
         }
@@ -554,7 +554,7 @@ impl Log {
         begin: u64,
         end: u64,
         path: &Path,
-    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    ) -> Result<Vec<StoredMessage>, StoreError> {
         let mut out = Vec::new();
         let mut record = Vec::new();
         for (&seq, &(offset, len)) in self.index.range(begin..=end) {
@@ -564,7 +564,10 @@ impl Log {
                 .map_err(|e| io_err(path, e))?;
             match parse_record(&record) {
                 Some((Kind::Sent, s, l)) if s == seq && l == len => {
-                    out.push((seq, record[RECORD_HEADER_LEN..].to_vec()));
+                    out.push(StoredMessage {
+                        seq,
+                        raw: record[RECORD_HEADER_LEN..].to_vec(),
+                    });
                 }
                 _ => {
                     return Err(StoreError::Corrupt {

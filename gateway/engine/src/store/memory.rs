@@ -1,7 +1,7 @@
 //! The in-memory store: the reference implementation the others are tested
 //! against. Nothing survives the process.
 
-use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory};
+use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -55,14 +55,17 @@ impl MessageStore for MemoryStore {
         Ok(())
     }
 
-    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<StoredMessage>, StoreError> {
         if begin > end {
             return Ok(Vec::new());
         }
         Ok(self
             .sent
             .range(begin..=end)
-            .map(|(k, v)| (*k, v.clone()))
+            .map(|(&seq, raw)| StoredMessage {
+                seq,
+                raw: raw.clone(),
+            })
             .collect())
     }
 

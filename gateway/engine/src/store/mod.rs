@@ -77,6 +77,15 @@ pub enum StoreError {
     Postgres(String),
 }
 
+/// An outbound application message as stored, under its MsgSeqNum (what a
+/// resend replays).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub seq: u64,
+    /// The message as it was sent.
+    pub raw: Vec<u8>,
+}
+
 /// Durable state of one FIX session. Implementations must make every
 /// completed call survive a crash of the process to the degree their fsync
 /// policy promises.
@@ -94,7 +103,7 @@ pub trait MessageStore: Send {
     async fn set_next_target_seq(&mut self, next: u64) -> Result<(), StoreError>;
     /// Stored outbound messages with `begin <= seq <= end`, in order.
     /// Missing sequence numbers are simply absent.
-    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
+    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<StoredMessage>, StoreError>;
     /// Forgets all messages and sets both sequence numbers to 1.
     async fn reset(&mut self, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Makes everything written so far durable (for group-commit policies).

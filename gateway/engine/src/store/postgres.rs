@@ -19,7 +19,7 @@
 //! run it over a local socket or loopback), and pruning old messages (a
 //! reset deletes a session's messages).
 
-use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory};
+use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -306,7 +306,7 @@ impl MessageStore for PostgresStore {
         .await
     }
 
-    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    async fn get_sent(&mut self, begin: u64, end: u64) -> Result<Vec<StoredMessage>, StoreError> {
         // Sequence numbers above i64::MAX cannot be stored, so an end past
         // it (for example u64::MAX as "infinity") means "to the last one".
         let end = end.min(i64::MAX as u64);
@@ -328,7 +328,12 @@ impl MessageStore for PostgresStore {
             .await
             .map_err(|e| pg_err("get sent messages", e))?;
         rows.into_iter()
-            .map(|row| Ok((from_db(column(&row, 0)?)?, column(&row, 1)?)))
+            .map(|row| {
+                Ok(StoredMessage {
+                    seq: from_db(column(&row, 0)?)?,
+                    raw: column(&row, 1)?,
+                })
+            })
             .collect()
     }
 

@@ -6,8 +6,10 @@
 
 use super::driver::{spawn_session, BoxStream, NewConnection, SessionHandle};
 use crate::codec::{Framer, Message};
+use crate::msg_type::MsgType;
 use crate::session::{Application, MessageValidator, Session, SessionConfig};
 use crate::store::{SessionKey, StoreError, StoreFactory};
+use crate::tags;
 use chrono::Utc;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -223,13 +225,13 @@ impl Acceptor {
                     .map_err(|e| format!("garbled first message: {e}"))?;
             }
         };
-        if logon.msg_type() != b"A" {
+        if MsgType::of(&logon) != MsgType::Logon {
             return Err("first message is not a Logon".into());
         }
         let route = Route {
             begin_string: String::from_utf8_lossy(logon.begin_string()).into_owned(),
-            ours: logon.get_str(56).unwrap_or("").to_owned(),
-            theirs: logon.get_str(49).unwrap_or("").to_owned(),
+            ours: logon.get_str(tags::TARGET_COMP_ID).unwrap_or("").to_owned(),
+            theirs: logon.get_str(tags::SENDER_COMP_ID).unwrap_or("").to_owned(),
         };
         if let Some(c) = cert_comp_id {
             match c? {

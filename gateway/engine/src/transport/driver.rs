@@ -5,9 +5,9 @@
 //! and go (the acceptor hands them in, the initiator dials them); the
 //! session and its sequence numbers outlive them.
 
-use crate::codec::MessageBuilder;
-use crate::session::{Action, Application, Session, SessionEvent};
-use crate::store::MessageStore;
+use crate::codec::{Message, MessageBuilder};
+use crate::session::{Action, AppContext, AppReject, Application, Session, SessionEvent};
+use crate::store::{MessageStore, SessionKey};
 use chrono::Utc;
 use std::pin::Pin;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
@@ -119,9 +119,12 @@ pub fn spawn_session(
         state: srx,
     };
     let task = SessionTask {
+        app: LoggedApp {
+            key: session.key().clone(),
+            inner: app,
+        },
         session,
         store,
-        app,
         commands: crx,
         connections: nrx,
         status: stx,
@@ -133,10 +136,48 @@ pub fn spawn_session(
 struct SessionTask {
     session: Session,
     store: Box<dyn MessageStore>,
-    app: Box<dyn Application>,
+    app: LoggedApp,
     commands: mpsc::UnboundedReceiver<Command>,
     connections: mpsc::Receiver<NewConnection>,
     status: tokio::sync::watch::Sender<SessionStatus>,
+}
+
+/// The application as the task hands it to the session: session events
+/// are logged on their way to it (the session tells of them only through
+/// [`Application::on_event`]).
+struct LoggedApp {
+    key: SessionKey,
+    inner: Box<dyn Application>,
+}
+
+impl Application for LoggedApp {
+    fn on_logon(&mut self, session: &SessionKey, logon: &Message) -> Result<(), String> {
+        self.inner.on_logon(session, logon)
+    }
+
+    fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
+        self.inner.on_message(ctx, msg)
+    }
+
+    fn on_event(&mut self, ctx: &mut AppContext<'_>, event: &SessionEvent) {
+        match event {
+            SessionEvent::Ignored { reason } | SessionEvent::Disconnected { reason } => {
+                tracing::info!(session = %self.key, %reason, "{:?}", event)
+            }
+            _ => tracing::debug!(session = %self.key, "{:?}", event),
+        }
+        self.inner.on_event(ctx, event);
+    }
+}
+
+/// One message of an outbound batch, as [`Action::Send`] described it.
+struct PendingSend {
+    seq: u64,
+    bytes: bytes::Bytes,
+    /// An application message: stored for resends.
+    persist: bool,
+    /// A resent message or gap fill: already stored, its MsgSeqNum is old.
+    resend: bool,
 }
 
 struct Live {
@@ -171,11 +212,11 @@ impl SessionTask {
                         match tokio::time::timeout(std::time::Duration::ZERO, read_some(&mut live, &mut buf)).await {
                             Ok(Ok(0)) | Ok(Err(_)) => {
                                 self.close(&mut live, "peer closed the connection").await;
-                                self.session.handle_disconnected(now, "peer closed the connection", self.app.as_mut());
+                                self.session.handle_disconnected(now, "peer closed the connection", &mut self.app);
                                 self.drive(&mut live).await;
                             }
                             Ok(Ok(n)) => {
-                                self.session.handle_bytes(now, &buf[..n], self.app.as_mut());
+                                self.session.handle_bytes(now, &buf[..n], &mut self.app);
                                 self.drive(&mut live).await;
                             }
                             Err(_) => {}
@@ -192,9 +233,9 @@ impl SessionTask {
                     let (r, w) = tokio::io::split(conn.stream);
                     live = Some(Live { reader: r, writer: BufWriter::with_capacity(64 * 1024, w), closed: conn.closed });
                     let now = Utc::now();
-                    self.session.handle_connected(now, self.app.as_mut());
+                    self.session.handle_connected(now, &mut self.app);
                     if !conn.initial.is_empty() {
-                        self.session.handle_bytes(now, &conn.initial, self.app.as_mut());
+                        self.session.handle_bytes(now, &conn.initial, &mut self.app);
                     }
                 }
                 read = read_some(&mut live, &mut buf) => {
@@ -203,9 +244,9 @@ impl SessionTask {
                         Ok(0) | Err(_) => {
                             let why = match read { Err(e) => e.to_string(), _ => "peer closed the connection".to_owned() };
                             self.close(&mut live, &why).await;
-                            self.session.handle_disconnected(now, &why, self.app.as_mut());
+                            self.session.handle_disconnected(now, &why, &mut self.app);
                         }
-                        Ok(n) => self.session.handle_bytes(now, &buf[..n], self.app.as_mut()),
+                        Ok(n) => self.session.handle_bytes(now, &buf[..n], &mut self.app),
                     }
                 }
                 cmd = self.commands.recv() => {
@@ -221,7 +262,7 @@ impl SessionTask {
                         Some(Command::Logout(text)) => self.session.logout(now, text.as_deref()),
                         Some(Command::Disconnect) => {
                             self.close(&mut live, "disconnected by command").await;
-                            self.session.handle_disconnected(now, "disconnected by command", self.app.as_mut());
+                            self.session.handle_disconnected(now, "disconnected by command", &mut self.app);
                         }
                         Some(Command::Shutdown) | None => {
                             shutting_down = true;
@@ -235,7 +276,7 @@ impl SessionTask {
                         }
                     }
                 }
-                () = sleep => self.session.handle_timeout(Utc::now(), self.app.as_mut()),
+                () = sleep => self.session.handle_timeout(Utc::now(), &mut self.app),
             }
             self.drive(&mut live).await;
             if shutting_down && live.is_none() {
@@ -249,7 +290,7 @@ impl SessionTask {
     /// of them reaches the socket, with the inbound sequence number.
     async fn drive(&mut self, live: &mut Option<Live>) {
         let mut target_seq = None;
-        let mut sends: Vec<(u64, bytes::Bytes, bool, bool)> = Vec::new();
+        let mut sends: Vec<PendingSend> = Vec::new();
         while let Some(action) = self.session.poll_action() {
             if let Action::Send {
                 seq,
@@ -258,7 +299,12 @@ impl SessionTask {
                 resend,
             } = action
             {
-                sends.push((seq, bytes, persist, resend));
+                sends.push(PendingSend {
+                    seq,
+                    bytes,
+                    persist,
+                    resend,
+                });
                 continue;
             }
             self.flush_sends(live, &mut sends, None).await;
@@ -273,7 +319,7 @@ impl SessionTask {
                         }
                     };
                     self.session
-                        .handle_stored_messages(Utc::now(), msgs, self.app.as_mut());
+                        .handle_stored_messages(Utc::now(), msgs, &mut self.app);
                 }
                 Action::ResetStore { creation_time } => {
                     if let Err(e) = self.store.reset(creation_time).await {
@@ -287,12 +333,6 @@ impl SessionTask {
                     }
                     self.close(live, &reason).await;
                 }
-                Action::Event(ev) => match &ev {
-                    SessionEvent::Ignored { reason } | SessionEvent::Disconnected { reason } => {
-                        tracing::info!(session = %self.session.key(), %reason, "{:?}", ev)
-                    }
-                    _ => tracing::debug!(session = %self.session.key(), "{:?}", ev),
-                },
             }
         }
         self.flush_sends(live, &mut sends, target_seq).await;
@@ -300,7 +340,7 @@ impl SessionTask {
             if l.writer.flush().await.is_err() {
                 self.close(live, "write failed").await;
                 self.session
-                    .handle_disconnected(Utc::now(), "write failed", self.app.as_mut());
+                    .handle_disconnected(Utc::now(), "write failed", &mut self.app);
             }
         }
         // No per-batch flush: the store's own fsync policy decides when
@@ -322,7 +362,7 @@ impl SessionTask {
     async fn flush_sends(
         &mut self,
         live: &mut Option<Live>,
-        sends: &mut Vec<(u64, bytes::Bytes, bool, bool)>,
+        sends: &mut Vec<PendingSend>,
         target_seq: Option<u64>,
     ) {
         if sends.is_empty() && target_seq.is_none() {
@@ -330,11 +370,15 @@ impl SessionTask {
         }
         let stored: Vec<(u64, &[u8])> = sends
             .iter()
-            .filter(|s| s.2)
-            .map(|s| (s.0, &s.1[..]))
+            .filter(|s| s.persist)
+            .map(|s| (s.seq, &s.bytes[..]))
             .collect();
         let last_stored = stored.last().map(|s| s.0);
-        let last_admin = sends.iter().filter(|s| !s.2 && !s.3).map(|s| s.0).max();
+        let last_admin = sends
+            .iter()
+            .filter(|s| !s.persist && !s.resend)
+            .map(|s| s.seq)
+            .max();
         let mut result = self.store.save_batch(&stored, target_seq).await;
         drop(stored);
         if let Some(admin) = last_admin.filter(|a| Some(*a) > last_stored) {
@@ -346,19 +390,16 @@ impl SessionTask {
             sends.clear();
             tracing::error!(session = %self.session.key(), error = %e, "store failed; disconnecting");
             self.close(live, "message store failure").await;
-            self.session.handle_disconnected(
-                Utc::now(),
-                "message store failure",
-                self.app.as_mut(),
-            );
+            self.session
+                .handle_disconnected(Utc::now(), "message store failure", &mut self.app);
             return;
         }
-        for (_, bytes, _, _) in sends.drain(..) {
+        for PendingSend { bytes, .. } in sends.drain(..) {
             if let Some(l) = live.as_mut() {
                 if l.writer.write_all(&bytes).await.is_err() {
                     self.close(live, "write failed").await;
                     self.session
-                        .handle_disconnected(Utc::now(), "write failed", self.app.as_mut());
+                        .handle_disconnected(Utc::now(), "write failed", &mut self.app);
                 }
             }
         }

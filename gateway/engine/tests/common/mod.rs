@@ -11,7 +11,7 @@ use fix_engine::codec::{Message, MessageBuilder};
 use fix_engine::session::{
     Action, AppContext, AppReject, Application, Role, Session, SessionConfig, SessionEvent,
 };
-use fix_engine::store::{SeqState, SessionKey};
+use fix_engine::store::{SeqState, SessionKey, StoredMessage};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,6 +174,8 @@ pub struct Recorder {
     pub refuse_logon: Option<String>,
     /// Message types answered with `AppReject::UnsupportedMessageType`.
     pub unsupported: Vec<String>,
+    /// Every application message is refused with this.
+    pub reject_with: Option<AppReject>,
 }
 
 impl Recorder {
@@ -210,6 +212,9 @@ impl Application for Recorder {
         {
             return Err(AppReject::UnsupportedMessageType);
         }
+        if let Some(r) = &self.reject_with {
+            return Err(r.clone());
+        }
         self.received.push(msg.clone());
         if self.echo {
             ctx.send(body_copy(msg));
@@ -227,7 +232,7 @@ impl Application for Recorder {
 pub fn body_copy(msg: &Message) -> MessageBuilder {
     let mut b = MessageBuilder::new(msg.msg_type_str());
     for f in msg.fields() {
-        if f.tag == 10 || fix_engine::session::is_header_tag(f.tag) {
+        if f.tag == 10 || fix_engine::validate::is_standard_header_tag(f.tag) {
             continue;
         }
         b.field(f.tag as u32, msg.value(f));
@@ -271,9 +276,6 @@ pub struct Harness {
     pub auto_load: bool,
     pub pending_load: Option<(u64, u64)>,
     pub connected: bool,
-    /// Every `Action::Event`, including those the session reports to its
-    /// driver only.
-    pub action_events: Vec<SessionEvent>,
 }
 
 impl Harness {
@@ -307,7 +309,6 @@ impl Harness {
             auto_load: true,
             pending_load: None,
             connected: false,
-            action_events: Vec::new(),
         }
     }
 
@@ -423,16 +424,18 @@ impl Harness {
                     self.disconnects.push(reason);
                     self.connected = false;
                 }
-                Action::Event(e) => self.action_events.push(e),
             }
         }
     }
 
     fn answer_load(&mut self, begin: u64, end: u64) {
-        let msgs: Vec<(u64, Vec<u8>)> = self
+        let msgs: Vec<StoredMessage> = self
             .store
             .range(begin..=end)
-            .map(|(k, v)| (*k, v.clone()))
+            .map(|(&seq, raw)| StoredMessage {
+                seq,
+                raw: raw.clone(),
+            })
             .collect();
         self.s.handle_stored_messages(self.now, msgs, &mut self.app);
     }

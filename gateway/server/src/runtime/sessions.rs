@@ -11,7 +11,7 @@ use super::market_data;
 use crate::fixmap;
 use crate::fixmap::tags::{self, msg_type};
 use fix_engine::codec::Message;
-use fix_engine::session::{AppContext, AppReject, Application, SessionEvent};
+use fix_engine::session::{AppContext, AppReject, Application, BusinessRejectReason, SessionEvent};
 use oms::events::EventKind;
 use oms::{Event, VenueId};
 use std::sync::Arc;
@@ -47,7 +47,7 @@ impl Application for ClientApp {
                 let ev = Event::new(now, kind).from_inbound(inbound(&self.key, ctx, msg));
                 if self.core.send(CoreMsg::Event(ev)).is_err() {
                     return Err(AppReject::Business {
-                        reason: 4,
+                        reason: BusinessRejectReason::ApplicationNotAvailable,
                         ref_tag: None,
                         text: "gateway is shutting down".into(),
                     });
@@ -62,8 +62,8 @@ impl Application for ClientApp {
                 Ok(())
             }
             Err(r) => Err(AppReject::Business {
-                reason: 5,
-                ref_tag: Some(r.tag),
+                reason: BusinessRejectReason::ConditionallyRequiredFieldMissing,
+                ref_tag: Some(r.tag.into()),
                 text: r.text,
             }),
         }

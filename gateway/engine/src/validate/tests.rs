@@ -687,7 +687,12 @@ fn multiple_value_enums() {
 /// must give that reason and RefTagID; where it expects no Reject, the
 /// message must pass, except for the scripts listed whose message the
 /// session drops or refuses before validation.
+///
+/// Ignored by default: a clone of this repository on its own has no
+/// `../shared`. `scripts/test.sh` runs it (`--ignored`) whenever the
+/// suite is there, and says plainly when it is not.
 #[test]
+#[ignore = "reads the shared FIX acceptance suite (../shared/fix-acceptance, or FIX_ACCEPTANCE_DIR); scripts/test.sh runs it when present"]
 fn acceptance_suite_messages() {
     let root = std::env::var("FIX_ACCEPTANCE_DIR").unwrap_or_else(|_| {
         concat!(

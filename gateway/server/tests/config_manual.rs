@@ -221,7 +221,7 @@ fn fixgw_run_refuses_a_bad_config_naming_file_key_and_reason() {
         .replace("begin_string = \"FIX.4.2\"", "begin_string = \"FIX.9\"")
         .replace(
             "clearing_url = \"http://127.0.0.1:9881/SIMX/clearing\"",
-            "clearing_url = \"https://127.0.0.1/SIMX/clearing\"",
+            "clearing_url = \"ftp://127.0.0.1/SIMX/clearing\"",
         );
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, gw).expect("write bad.toml");
@@ -241,7 +241,7 @@ fn fixgw_run_refuses_a_bad_config_naming_file_key_and_reason() {
         "{stderr}"
     );
     for want in [
-        format!("{gw_file}: venue[0].clearing_url: \"https://127.0.0.1/SIMX/clearing\": https is not supported"),
+        format!("{gw_file}: venue[0].clearing_url: \"ftp://127.0.0.1/SIMX/clearing\": must start with http:// or https://"),
         format!("{gw_file}: venue[1].begin_string: \"FIX.9\" is not one of"),
         format!("{risk_file}: accounts.ACC1.desk: unknown desk NOPE"),
         format!("{risk_file}: var.lambda: must be in (0, 1)"),

@@ -85,6 +85,9 @@ pub enum Action {
         bytes: Bytes,
         persist: bool,
         resend: bool,
+        /// The application's delivery number of a first send (see
+        /// [`MessageBuilder::with_delivery`]), stored with the batch.
+        delivery: Option<u64>,
     },
     /// Load stored messages `begin..=end` and give them back through
     /// [`Session::handle_stored_messages`]. Input is paused until then.
@@ -1128,6 +1131,7 @@ impl Session {
             bytes,
             persist: false,
             resend: true,
+            delivery: None,
         });
     }
 
@@ -1174,6 +1178,7 @@ impl Session {
             bytes,
             persist,
             resend,
+            delivery: m.delivery().filter(|_| !resend),
         });
     }
 

@@ -139,6 +139,18 @@ struct SessionTask {
     status: tokio::sync::watch::Sender<SessionStatus>,
 }
 
+/// One message the session asked to send, as the driver batches it.
+struct Outbound {
+    seq: u64,
+    bytes: bytes::Bytes,
+    /// An application message to store for resends.
+    persist: bool,
+    /// A resend (already stored) or a gap fill.
+    resend: bool,
+    /// The application's delivery number, stored with the batch.
+    delivery: Option<u64>,
+}
+
 struct Live {
     reader: tokio::io::ReadHalf<BoxStream>,
     writer: BufWriter<tokio::io::WriteHalf<BoxStream>>,
@@ -249,16 +261,23 @@ impl SessionTask {
     /// of them reaches the socket, with the inbound sequence number.
     async fn drive(&mut self, live: &mut Option<Live>) {
         let mut target_seq = None;
-        let mut sends: Vec<(u64, bytes::Bytes, bool, bool)> = Vec::new();
+        let mut sends: Vec<Outbound> = Vec::new();
         while let Some(action) = self.session.poll_action() {
             if let Action::Send {
                 seq,
                 bytes,
                 persist,
                 resend,
+                delivery,
             } = action
             {
-                sends.push((seq, bytes, persist, resend));
+                sends.push(Outbound {
+                    seq,
+                    bytes,
+                    persist,
+                    resend,
+                    delivery,
+                });
                 continue;
             }
             self.flush_sends(live, &mut sends, None).await;
@@ -313,16 +332,16 @@ impl SessionTask {
         });
     }
 
-    /// Stores `sends` (application messages, and the sequence number past
-    /// administrative ones; resent messages are already stored) and the
-    /// inbound sequence number in one batch, then writes them to the
-    /// connection's buffer. If the store fails, none of them is written
-    /// and the connection is closed: nothing goes out that a resend could
-    /// not repeat.
+    /// Stores `sends` (application messages with the highest delivery
+    /// number among them, and the sequence number past administrative
+    /// ones; resent messages are already stored) and the inbound sequence
+    /// number in one batch, then writes them to the connection's buffer.
+    /// If the store fails, none of them is written and the connection is
+    /// closed: nothing goes out that a resend could not repeat.
     async fn flush_sends(
         &mut self,
         live: &mut Option<Live>,
-        sends: &mut Vec<(u64, bytes::Bytes, bool, bool)>,
+        sends: &mut Vec<Outbound>,
         target_seq: Option<u64>,
     ) {
         if sends.is_empty() && target_seq.is_none() {
@@ -330,12 +349,24 @@ impl SessionTask {
         }
         let stored: Vec<(u64, &[u8])> = sends
             .iter()
-            .filter(|s| s.2)
-            .map(|s| (s.0, &s.1[..]))
+            .filter(|s| s.persist)
+            .map(|s| (s.seq, &s.bytes[..]))
             .collect();
         let last_stored = stored.last().map(|s| s.0);
-        let last_admin = sends.iter().filter(|s| !s.2 && !s.3).map(|s| s.0).max();
-        let mut result = self.store.save_batch(&stored, target_seq).await;
+        let last_admin = sends
+            .iter()
+            .filter(|s| !s.persist && !s.resend)
+            .map(|s| s.seq)
+            .max();
+        let delivered = sends
+            .iter()
+            .filter(|s| s.persist)
+            .filter_map(|s| s.delivery)
+            .max();
+        let mut result = self
+            .store
+            .save_batch(&stored, target_seq, delivered)
+            .await;
         drop(stored);
         if let Some(admin) = last_admin.filter(|a| Some(*a) > last_stored) {
             if result.is_ok() {
@@ -353,9 +384,9 @@ impl SessionTask {
             );
             return;
         }
-        for (_, bytes, _, _) in sends.drain(..) {
+        for s in sends.drain(..) {
             if let Some(l) = live.as_mut() {
-                if l.writer.write_all(&bytes).await.is_err() {
+                if l.writer.write_all(&s.bytes).await.is_err() {
                     self.close(live, "write failed").await;
                     self.session
                         .handle_disconnected(Utc::now(), "write failed", self.app.as_mut());

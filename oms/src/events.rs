@@ -11,6 +11,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::core::recovery::DeliveryCursor;
 use crate::outputs::CxlRejReason;
 use crate::types::{
     AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, Side, Symbol, TimeInForce, Timestamp,
@@ -24,12 +25,12 @@ pub struct Event {
     pub ts: Timestamp,
     /// What happened.
     pub kind: EventKind,
-    /// The inbound FIX message it came from, if any. Journaled with the
-    /// event, so after a crash the gateway knows the last message of each
-    /// session whose effects are durable, and has the counterparty resend
-    /// everything after it (see [`crate::OmsState::inbound`]).
+    /// Where it came from in an inbound stream, if it did. Journaled with
+    /// the event, so after a crash the caller knows, per stream, the last
+    /// position whose effects are durable, and has everything after it
+    /// delivered again (see [`crate::OmsState::inbound`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<Inbound>,
+    pub source: Option<SourcePos>,
 }
 
 impl Event {
@@ -42,25 +43,26 @@ impl Event {
         }
     }
 
-    /// The same event, marked as coming from an inbound FIX message.
-    pub fn from_inbound(mut self, source: Inbound) -> Event {
+    /// The same event, marked as coming from `source`.
+    pub fn from_source(mut self, source: SourcePos) -> Event {
         self.source = Some(source);
         self
     }
 }
 
-/// Where an inbound FIX message sits in its session: the session, the
-/// start of its current sequence (sequence numbers restart at 1 on a
-/// reset, so a MsgSeqNum alone is ambiguous) and its MsgSeqNum.
+/// A position in an inbound stream, opaque to the OMS: the stream, its
+/// epoch (positions restart when a stream is reset, so a position alone
+/// is ambiguous) and the position within the epoch. The caller fills it
+/// (the gateway: the FIX session key, the start of its current sequence
+/// and the MsgSeqNum); the core only keeps the highest per stream.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Inbound {
-    /// The FIX session, as `BeginString:Sender->Target` from our side.
-    pub session: std::sync::Arc<str>,
-    /// The current sequence's start (its store creation time), UTC
-    /// microseconds.
-    pub epoch_us: i64,
-    /// MsgSeqNum of the message.
-    pub seq: u64,
+pub struct SourcePos {
+    /// The stream (the gateway's FIX session key).
+    pub stream: std::sync::Arc<str>,
+    /// The current epoch's start (UTC microseconds, from the caller).
+    pub epoch: i64,
+    /// The position within the epoch (increasing).
+    pub pos: u64,
 }
 
 /// Every kind of input.
@@ -114,6 +116,9 @@ pub enum EventKind {
         /// Venue.
         venue: VenueId,
     },
+    /// How far a delivery stream's outputs reached one receiving session
+    /// (recorded at each start, see `core::recovery`).
+    Delivered(DeliveryCursor),
 }
 
 impl EventKind {
@@ -138,6 +143,7 @@ impl EventKind {
             EventKind::Operator(_) => "Operator",
             EventKind::VenueConnected { .. } => "VenueConnected",
             EventKind::VenueDisconnected { .. } => "VenueDisconnected",
+            EventKind::Delivered(_) => "Delivered",
         }
     }
 }

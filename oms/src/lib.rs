@@ -150,8 +150,9 @@ pub mod core;
 pub mod journal;
 pub mod journaled;
 
-pub use crate::core::{core_exec_number, InboundSeq, JournalKeys, OmsConfig, OmsCore, OmsState};
-pub use events::{Event, EventKind, Inbound};
+pub use crate::core::recovery::{Addressed, Delivery, DeliveryCursor, Recipient, Redelivery};
+pub use crate::core::{JournalKeys, OmsConfig, OmsCore, OmsState, StreamPos};
+pub use events::{Event, EventKind, SourcePos};
 pub use journal::{FileJournal, FsyncPolicy, Journal, JournalError, MemJournal, PgJournal, Query};
 pub use journaled::JournaledOms;
 pub use outputs::{CancelReject, CxlRejReason, ExecType, ExecutionReport, Output};

@@ -15,10 +15,10 @@
 //! replay with outputs kept reproduces every one, which is how
 //! [`crate::Redelivery`] finds what a receiving session never stored).
 
+use crate::core::recovery::Addressed;
 use crate::core::{OmsConfig, OmsCore};
 use crate::events::Event;
 use crate::journal::{ChainCheck, Journal, JournalError, NewRecord};
-use crate::core::recovery::Addressed;
 use crate::outputs::Output;
 use crate::pretrade::PreTradeCheck;
 use crate::router::Router;

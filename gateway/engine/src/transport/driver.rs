@@ -363,10 +363,7 @@ impl SessionTask {
             .filter(|s| s.persist)
             .filter_map(|s| s.delivery)
             .max();
-        let mut result = self
-            .store
-            .save_batch(&stored, target_seq, delivered)
-            .await;
+        let mut result = self.store.save_batch(&stored, target_seq, delivered).await;
         drop(stored);
         if let Some(admin) = last_admin.filter(|a| Some(*a) > last_stored) {
             if result.is_ok() {

@@ -3,10 +3,13 @@
 //! Owns the event vocabulary: client requests (new, cancel, replace,
 //! status), venue reports (ack, fill, cancel/expiry, replace, reject,
 //! cancel reject, trade correction and bust), market prices and quotes,
-//! settlement with clearing records, operator actions and venue
-//! connectivity. Events are what the journal stores (serde, JSON) and what
-//! recovery replays; the core's state is a fold over them. It does not own
-//! what happens in response: that is `core`.
+//! settlement with clearing records, operator actions, venue
+//! connectivity, and delivery cursors (how far each receiving session got,
+//! recorded at start). An event may name its [`SourcePos`], an opaque
+//! position in the inbound stream it came from. Events are what the
+//! journal stores (serde, JSON) and what recovery replays; the core's
+//! state is a fold over them. It does not own what happens in response:
+//! that is `core`.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -52,12 +55,12 @@ impl Event {
 
 /// A position in an inbound stream, opaque to the OMS: the stream, its
 /// epoch (positions restart when a stream is reset, so a position alone
-/// is ambiguous) and the position within the epoch. The caller fills it
-/// (the gateway: the FIX session key, the start of its current sequence
-/// and the MsgSeqNum); the core only keeps the highest per stream.
+/// is ambiguous) and the position within the epoch. The caller names the
+/// stream and numbers epochs and positions; the core only keeps the
+/// highest per stream.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourcePos {
-    /// The stream (the gateway's FIX session key).
+    /// The stream, as the caller names it.
     pub stream: std::sync::Arc<str>,
     /// The current epoch's start (UTC microseconds, from the caller).
     pub epoch: i64,

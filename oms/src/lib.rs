@@ -7,7 +7,10 @@
 //! alerts). [`JournaledOms`] puts the [`Journal`] in front of the core:
 //! events are appended (hash-chained, group-committed) before their
 //! effects are returned, and a restart replays the journal
-//! ([`OmsCore::recover`]).
+//! ([`OmsCore::recover`]). Every output addressed to someone carries a
+//! delivery number ([`Addressed`]), so after a crash the caller can ask
+//! for exactly what a receiving session never got ([`Redelivery`],
+//! [`OmsCore::venue_requests_after`]).
 //!
 //! Table of contents:
 //! - vocabulary: [`types`], [`state`] (the order state machine),
@@ -18,7 +21,8 @@
 //! - books: [`portfolio`] (positions, cash, P&L), [`settlement`];
 //! - the core: [`core`] (state, ids and reports in `core/mod.rs`; client
 //!   requests, venue reports, and settlement/operator/connectivity in
-//!   `core/client.rs`, `core/venue.rs`, `core/books.rs`);
+//!   `core/client.rs`, `core/venue.rs`, `core/books.rs`; delivery numbers,
+//!   cursors and what a restart owes in [`core::recovery`]);
 //! - persistence: [`journal`] (trait, file and PostgreSQL backends),
 //!   [`journaled`] (journal + core, recovery).
 //!

@@ -57,14 +57,19 @@ impl Event {
 /// epoch (positions restart when a stream is reset, so a position alone
 /// is ambiguous) and the position within the epoch. The caller names the
 /// stream and numbers epochs and positions; the core only keeps the
-/// highest per stream.
+/// highest per stream. (The aliases read journals written when this was
+/// a FIX-shaped `{session, epoch_us, seq}`.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourcePos {
     /// The stream, as the caller names it.
+    #[serde(alias = "session")]
     pub stream: std::sync::Arc<str>,
-    /// The current epoch's start (UTC microseconds, from the caller).
+    /// The current epoch (the caller's numbering: the gateway uses the
+    /// epoch's start in UTC microseconds).
+    #[serde(alias = "epoch_us")]
     pub epoch: i64,
     /// The position within the epoch (increasing).
+    #[serde(alias = "seq")]
     pub pos: u64,
 }
 
@@ -393,4 +398,23 @@ pub enum OperatorAction {
         /// Who asked and why (journaled, shown in the alert).
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_written_before_the_rename_still_reads() {
+        let old = r#"{"session":"FIX.4.4:GW->C1","epoch_us":7,"seq":42}"#;
+        let pos: SourcePos = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            pos,
+            SourcePos {
+                stream: "FIX.4.4:GW->C1".into(),
+                epoch: 7,
+                pos: 42
+            }
+        );
+    }
 }

@@ -35,8 +35,9 @@
 //! - Quantity a venue gives back (reject, unsolicited cancel of one
 //!   child) is not re-routed; the parent closes when its last child does.
 //! - Client ClOrdIDs stay unique per session for the life of the state;
-//!   done orders are never evicted, and recovery replays the whole journal
-//!   (no snapshots or journal segments yet).
+//!   done orders are never evicted (nor the delivery number of each venue
+//!   request), and recovery replays the whole journal (no snapshots or
+//!   journal segments yet).
 //! - The file journal's queries scan the file; the PostgreSQL journal has
 //!   indexes for them.
 //!

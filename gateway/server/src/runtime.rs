@@ -17,6 +17,10 @@
 //! in, one `Settle` event per due date). Both decide with the clock
 //! outside the core; the core sees only the events they send, journaled
 //! like any other, so a replay reaches the same state.
+//!
+//! At start, before any session runs, [`recovery`] matches the journal
+//! against every FIX session's store (delivery cursors, inbound sequence)
+//! and sends what a crash kept from the sessions.
 
 pub mod market_data;
 pub(crate) mod recovery;

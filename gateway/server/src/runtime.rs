@@ -18,7 +18,7 @@
 //! outside the core; the core sees only the events they send, journaled
 //! like any other, so a replay reaches the same state.
 //!
-//! At start, before any session runs, [`recovery`] matches the journal
+//! At start, before any session runs, `recovery` matches the journal
 //! against every FIX session's store (delivery cursors, inbound sequence)
 //! and sends what a crash kept from the sessions.
 

@@ -3,14 +3,18 @@
 //! Owns the event vocabulary: client requests (new, cancel, replace,
 //! status), venue reports (ack, fill, cancel/expiry, replace, reject,
 //! cancel reject, trade correction and bust), market prices and quotes,
-//! settlement with clearing records, operator actions and venue
-//! connectivity. Events are what the journal stores (serde, JSON) and what
-//! recovery replays; the core's state is a fold over them. It does not own
-//! what happens in response: that is `core`.
+//! settlement with clearing records, operator actions, venue
+//! connectivity, and delivery cursors (how far each receiving session got,
+//! recorded at start). An event may name its [`SourcePos`], an opaque
+//! position in the inbound stream it came from. Events are what the
+//! journal stores (serde, JSON) and what recovery replays; the core's
+//! state is a fold over them. It does not own what happens in response:
+//! that is `core`.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::core::recovery::DeliveryCursor;
 use crate::outputs::CxlRejReason;
 use crate::types::{
     AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, Side, Symbol, TimeInForce, Timestamp,
@@ -24,12 +28,12 @@ pub struct Event {
     pub ts: Timestamp,
     /// What happened.
     pub kind: EventKind,
-    /// The inbound FIX message it came from, if any. Journaled with the
-    /// event, so after a crash the gateway knows the last message of each
-    /// session whose effects are durable, and has the counterparty resend
-    /// everything after it (see [`crate::OmsState::inbound`]).
+    /// Where it came from in an inbound stream, if it did. Journaled with
+    /// the event, so after a crash the caller knows, per stream, the last
+    /// position whose effects are durable, and has everything after it
+    /// delivered again (see [`crate::OmsState::inbound`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<Inbound>,
+    pub source: Option<SourcePos>,
 }
 
 impl Event {
@@ -42,25 +46,31 @@ impl Event {
         }
     }
 
-    /// The same event, marked as coming from an inbound FIX message.
-    pub fn from_inbound(mut self, source: Inbound) -> Event {
+    /// The same event, marked as coming from `source`.
+    pub fn from_source(mut self, source: SourcePos) -> Event {
         self.source = Some(source);
         self
     }
 }
 
-/// Where an inbound FIX message sits in its session: the session, the
-/// start of its current sequence (sequence numbers restart at 1 on a
-/// reset, so a MsgSeqNum alone is ambiguous) and its MsgSeqNum.
+/// A position in an inbound stream, opaque to the OMS: the stream, its
+/// epoch (positions restart when a stream is reset, so a position alone
+/// is ambiguous) and the position within the epoch. The caller names the
+/// stream and numbers epochs and positions; the core only keeps the
+/// highest per stream. (The aliases read journals written when this was
+/// a FIX-shaped `{session, epoch_us, seq}`.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Inbound {
-    /// The FIX session, as `BeginString:Sender->Target` from our side.
-    pub session: std::sync::Arc<str>,
-    /// The current sequence's start (its store creation time), UTC
-    /// microseconds.
-    pub epoch_us: i64,
-    /// MsgSeqNum of the message.
-    pub seq: u64,
+pub struct SourcePos {
+    /// The stream, as the caller names it.
+    #[serde(alias = "session")]
+    pub stream: std::sync::Arc<str>,
+    /// The current epoch (the caller's numbering: the gateway uses the
+    /// epoch's start in UTC microseconds).
+    #[serde(alias = "epoch_us")]
+    pub epoch: i64,
+    /// The position within the epoch (increasing).
+    #[serde(alias = "seq")]
+    pub pos: u64,
 }
 
 /// Every kind of input.
@@ -114,6 +124,9 @@ pub enum EventKind {
         /// Venue.
         venue: VenueId,
     },
+    /// How far a delivery stream's outputs reached one receiving session
+    /// (recorded at each start, see `core::recovery`).
+    Delivered(DeliveryCursor),
 }
 
 impl EventKind {
@@ -138,6 +151,7 @@ impl EventKind {
             EventKind::Operator(_) => "Operator",
             EventKind::VenueConnected { .. } => "VenueConnected",
             EventKind::VenueDisconnected { .. } => "VenueDisconnected",
+            EventKind::Delivered(_) => "Delivered",
         }
     }
 }
@@ -382,4 +396,23 @@ pub enum OperatorAction {
         /// Who asked and why (journaled, shown in the alert).
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_written_before_the_rename_still_reads() {
+        let old = r#"{"session":"FIX.4.4:GW->C1","epoch_us":7,"seq":42}"#;
+        let pos: SourcePos = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            pos,
+            SourcePos {
+                stream: "FIX.4.4:GW->C1".into(),
+                epoch: 7,
+                pos: 42
+            }
+        );
+    }
 }

@@ -8,13 +8,14 @@
 //! the outputs to send. If the append fails, nothing is sent and the
 //! instance refuses further work until it is reopened from the journal.
 //! [`OmsCore::recover`] rebuilds a core from a journal by applying every
-//! record in sequence; outputs are discarded (they were sent before the
-//! crash, or the FIX layers resend them), and venue fills are
-//! deduplicated by ExecID in the state, so nothing is applied twice.
-//! Outputs, alerts included, are not journaled themselves: they are a
-//! pure function of the journaled events, so the journal determines them
-//! (a replay with outputs kept reproduces every one).
+//! record in sequence; venue fills are deduplicated by ExecID in the
+//! state, so nothing is applied twice. Outputs, alerts included, are not
+//! journaled themselves: they are a pure function of the journaled
+//! events, so the journal determines them, delivery numbers included (a
+//! replay with outputs kept reproduces every one, which is how
+//! [`crate::Redelivery`] finds what a receiving session never stored).
 
+use crate::core::recovery::Addressed;
 use crate::core::{OmsConfig, OmsCore};
 use crate::events::Event;
 use crate::journal::{ChainCheck, Journal, JournalError, NewRecord};
@@ -36,15 +37,16 @@ impl OmsCore {
         Self::recover_replaying(config, checker, router, journal, &mut |_, _| {}).await
     }
 
-    /// [`OmsCore::recover`], giving every output the replay reproduces to
-    /// `on_output` with the event that produced it, in order: what a crash may have kept from reaching a
-    /// FIX session can be found among them and sent again.
+    /// [`OmsCore::recover`], giving every output the replay reproduces,
+    /// with its delivery number, to `on_output` with the event that
+    /// produced it, in order: what a crash kept from reaching a receiving
+    /// session is found among them (see [`crate::Redelivery`]).
     pub async fn recover_replaying<J: Journal + ?Sized>(
         config: OmsConfig,
         checker: Box<dyn PreTradeCheck + Send>,
         router: Box<dyn Router + Send>,
         journal: &J,
-        on_output: &mut (dyn FnMut(&Event, &Output) + Send),
+        on_output: &mut (dyn FnMut(&Event, &Addressed) + Send),
     ) -> Result<OmsCore, JournalError> {
         // One pass: check each record's link and hash, then apply it.
         let mut core = OmsCore::new(config, checker, router);
@@ -55,7 +57,7 @@ impl OmsCore {
                 chk.check(&rec)?;
                 let ev = rec.event()?;
                 out.clear();
-                core.apply_into(&ev, &mut out);
+                core.apply_addressed(&ev, &mut out);
                 for o in &out {
                     on_output(&ev, o);
                 }
@@ -102,7 +104,7 @@ impl<J: Journal> JournaledOms<J> {
         checker: Box<dyn PreTradeCheck + Send>,
         router: Box<dyn Router + Send>,
         journal: J,
-        on_output: &mut (dyn FnMut(&Event, &Output) + Send),
+        on_output: &mut (dyn FnMut(&Event, &Addressed) + Send),
     ) -> Result<JournaledOms<J>, JournalError> {
         let core = OmsCore::recover_replaying(config, checker, router, &journal, on_output).await?;
         Ok(JournaledOms {
@@ -123,6 +125,16 @@ impl<J: Journal> JournaledOms<J> {
     /// ([`JournalError::Poisoned`]): the owner restarts it from the
     /// journal with [`JournaledOms::open`].
     pub async fn handle(&mut self, events: Vec<Event>) -> Result<Vec<Output>, JournalError> {
+        let out = self.handle_addressed(events).await?;
+        Ok(out.into_iter().map(|a| a.output).collect())
+    }
+
+    /// [`JournaledOms::handle`], each output with its delivery number (to
+    /// be stored with it by the receiving session, see [`crate::Redelivery`]).
+    pub async fn handle_addressed(
+        &mut self,
+        events: Vec<Event>,
+    ) -> Result<Vec<Addressed>, JournalError> {
         if self.poisoned {
             return Err(JournalError::Poisoned);
         }
@@ -131,7 +143,7 @@ impl<J: Journal> JournaledOms<J> {
         for ev in &events {
             let keys = self.core.journal_keys(ev);
             batch.push(NewRecord::from_event(ev, keys)?);
-            self.core.apply_into(ev, &mut out);
+            self.core.apply_addressed(ev, &mut out);
         }
         if let Err(e) = self.journal.append(batch).await {
             self.poisoned = true;

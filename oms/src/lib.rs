@@ -7,7 +7,10 @@
 //! alerts). [`JournaledOms`] puts the [`Journal`] in front of the core:
 //! events are appended (hash-chained, group-committed) before their
 //! effects are returned, and a restart replays the journal
-//! ([`OmsCore::recover`]).
+//! ([`OmsCore::recover`]). Every output addressed to someone carries a
+//! delivery number ([`Addressed`]), so after a crash the caller can ask
+//! for exactly what a receiving session never got ([`Redelivery`],
+//! [`OmsCore::venue_requests_after`]).
 //!
 //! Table of contents:
 //! - vocabulary: [`types`], [`state`] (the order state machine),
@@ -18,7 +21,8 @@
 //! - books: [`portfolio`] (positions, cash, P&L), [`settlement`];
 //! - the core: [`core`] (state, ids and reports in `core/mod.rs`; client
 //!   requests, venue reports, and settlement/operator/connectivity in
-//!   `core/client.rs`, `core/venue.rs`, `core/books.rs`);
+//!   `core/client.rs`, `core/venue.rs`, `core/books.rs`; delivery numbers,
+//!   cursors and what a restart owes in [`core::recovery`]);
 //! - persistence: [`journal`] (trait, file and PostgreSQL backends),
 //!   [`journaled`] (journal + core, recovery).
 //!
@@ -31,8 +35,9 @@
 //! - Quantity a venue gives back (reject, unsolicited cancel of one
 //!   child) is not re-routed; the parent closes when its last child does.
 //! - Client ClOrdIDs stay unique per session for the life of the state;
-//!   done orders are never evicted, and recovery replays the whole journal
-//!   (no snapshots or journal segments yet).
+//!   done orders are never evicted (nor the delivery number of each venue
+//!   request), and recovery replays the whole journal (no snapshots or
+//!   journal segments yet).
 //! - The file journal's queries scan the file; the PostgreSQL journal has
 //!   indexes for them.
 //!
@@ -150,8 +155,9 @@ pub mod core;
 pub mod journal;
 pub mod journaled;
 
-pub use crate::core::{core_exec_number, InboundSeq, JournalKeys, OmsConfig, OmsCore, OmsState};
-pub use events::{Event, EventKind, Inbound};
+pub use crate::core::recovery::{Addressed, Delivery, DeliveryCursor, Recipient, Redelivery};
+pub use crate::core::{JournalKeys, OmsConfig, OmsCore, OmsState, StreamPos};
+pub use events::{Event, EventKind, SourcePos};
 pub use journal::{FileJournal, FsyncPolicy, Journal, JournalError, MemJournal, PgJournal, Query};
 pub use journaled::JournaledOms;
 pub use outputs::{CancelReject, CxlRejReason, ExecType, ExecutionReport, Output};

@@ -373,7 +373,7 @@ mod cases {
         s.load(t0()).await.unwrap();
         let msgs: Vec<Vec<u8>> = (1..=3).map(|q| msg("b", q, 120)).collect();
         let batch: Vec<(u64, &[u8])> = (1..=3).zip(msgs.iter().map(|m| &m[..])).collect();
-        s.save_batch(&batch, Some(5)).await.unwrap();
+        s.save_batch(&batch, Some(5), None).await.unwrap();
         assert_eq!(s.load(t0()).await.unwrap(), state(4, 5, t0()));
         assert_eq!(
             all_sent(&mut s).await,
@@ -381,9 +381,9 @@ mod cases {
         );
         // Only the inbound sequence number; then only messages, one of
         // them saved again.
-        s.save_batch(&[], Some(9)).await.unwrap();
+        s.save_batch(&[], Some(9), None).await.unwrap();
         assert_eq!(s.load(t0()).await.unwrap(), state(4, 9, t0()));
-        s.save_batch(&[(3, b"three"), (4, b"four")], None)
+        s.save_batch(&[(3, b"three"), (4, b"four")], None, None)
             .await
             .unwrap();
         assert_eq!(s.load(t0()).await.unwrap(), state(5, 9, t0()));
@@ -391,7 +391,7 @@ mod cases {
         assert_eq!(seqs(&sent), [1, 2, 3, 4]);
         assert_eq!(sent[2].1, b"three");
         // Nothing at all changes nothing.
-        s.save_batch(&[], None).await.unwrap();
+        s.save_batch(&[], None, None).await.unwrap();
         assert_eq!(s.load(t0()).await.unwrap(), state(5, 9, t0()));
         if h.persistent {
             drop(s);
@@ -399,6 +399,42 @@ mod cases {
             assert_eq!(s.load(t1()).await.unwrap(), state(5, 9, t0()));
             assert_eq!(seqs(&all_sent(&mut s).await), [1, 2, 3, 4]);
         }
+    }
+
+    /// The application's delivery number goes with the batch, stays when a
+    /// batch carries none, and survives a reset (and, persistent, a reopen).
+    pub async fn delivered_is_stored_with_batches_and_kept_by_reset(h: &Harness) {
+        let mut s = h.open(&key(1)).await;
+        s.load(t0()).await.unwrap();
+        assert_eq!(s.delivered().await.unwrap(), None);
+        s.save_batch(&[(1, b"one"), (2, b"two")], Some(3), Some(7))
+            .await
+            .unwrap();
+        assert_eq!(s.delivered().await.unwrap(), Some(7));
+        assert_eq!(s.load(t0()).await.unwrap(), state(3, 3, t0()));
+        s.save_batch(&[(3, b"three")], None, None).await.unwrap();
+        assert_eq!(s.delivered().await.unwrap(), Some(7));
+        // Only a delivery number (what a gateway records at start).
+        s.save_batch(&[], None, Some(9)).await.unwrap();
+        assert_eq!(s.delivered().await.unwrap(), Some(9));
+        assert_eq!(s.load(t0()).await.unwrap(), state(4, 3, t0()));
+        s.reset(t1()).await.unwrap();
+        assert_eq!(s.delivered().await.unwrap(), Some(9));
+        assert_eq!(s.load(t0()).await.unwrap(), state(1, 1, t1()));
+        s.save_batch(&[(1, b"new")], None, Some(10)).await.unwrap();
+        if h.persistent {
+            drop(s);
+            let mut s = h.open(&key(1)).await;
+            assert_eq!(s.delivered().await.unwrap(), Some(10));
+            assert_eq!(s.load(t0()).await.unwrap(), state(2, 1, t1()));
+            s.reset(t0()).await.unwrap();
+            drop(s);
+            let mut s = h.open(&key(1)).await;
+            assert_eq!(s.delivered().await.unwrap(), Some(10));
+        }
+        // Another session's store knows nothing of it.
+        let mut other = h.open(&key(2)).await;
+        assert_eq!(other.delivered().await.unwrap(), None);
     }
 
     /// Persistent backends only.
@@ -463,6 +499,7 @@ macro_rules! store_suite {
                 calls_before_load_behave_like_the_reference,
                 many_sessions_are_isolated,
                 save_batch_is_the_single_calls_in_order,
+                delivered_is_stored_with_batches_and_kept_by_reset,
                 $($extra,)*
             );
         }
@@ -837,13 +874,14 @@ mod postgres_only {
     async fn migrations_apply_once_and_data_survives_reconnect() {
         let schema = unique_schema();
         let (a, b) = tokio::join!(pg_connect(&schema), pg_connect(&schema));
-        assert_eq!(migration_rows(&a).await, vec![(1, "fix_store".to_owned())]);
+        let all = vec![(1, "fix_store".to_owned()), (2, "delivered".to_owned())];
+        assert_eq!(migration_rows(&a).await, all);
         let mut s = a.open(&key(1)).await.unwrap();
         s.load(t0()).await.unwrap();
         s.save_sent(1, b"kept").await.unwrap();
         drop((a, s));
         let c = pg_connect(&schema).await;
-        assert_eq!(migration_rows(&c).await, vec![(1, "fix_store".to_owned())]);
+        assert_eq!(migration_rows(&c).await, all);
         let mut s = c.open(&key(1)).await.unwrap();
         assert_eq!(s.load(t1()).await.unwrap(), state(2, 1, t0()));
         assert_eq!(all_sent(&mut s).await, vec![(1, b"kept".to_vec())]);

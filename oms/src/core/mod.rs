@@ -49,9 +49,13 @@
 //!   without a record and records without a trade are alerted as breaks.
 //!   Each date is processed once: a second `Settle` for it is refused
 //!   with an alert (the state remembers the dates, from the journal).
+//! - Every output addressed to someone (a client session, the drop-copy
+//!   stream, a venue) gets a delivery number in its stream, from counters
+//!   in the state; [`recovery`] says what they are for.
 
 mod books;
 mod client;
+pub mod recovery;
 mod venue;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,6 +81,8 @@ use crate::pretrade::{Decision, FillNotice, OmsView, OrderRequest, PreTradeCheck
 use crate::router::{RouteRequest, RouteView, Router, Slice};
 use crate::settlement::{settlement_date, Ledger, Trade, TradeStatus};
 use crate::state::{OrdStatus, OrderEvent};
+use recovery::{Addressed, Deliveries};
+
 use crate::types::{
     AccountId, ClOrdId, ExecId, OrdType, OrderId, Px, Qty, Symbol, Timestamp, VenueId, MAX_PX,
     MAX_QTY,
@@ -87,12 +93,6 @@ use crate::types::{
 /// FxHash (rustc-hash: fixed, no seed), so no ambient randomness reaches
 /// the core; a fraction of SipHash's cost on the short ids it hashes.
 pub type Map<K, V> = IndexMap<K, V, BuildHasherDefault<rustc_hash::FxHasher>>;
-
-/// The number in an ExecID the core issued (`E{n}`, increasing by one
-/// per client report), or `None` for any other ExecID.
-pub fn core_exec_number(exec_id: &str) -> Option<u64> {
-    exec_id.strip_prefix('E')?.parse().ok()
-}
 
 /// Static configuration of the core.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -170,21 +170,23 @@ pub struct OmsState {
     pub next_exec: u64,
     /// Events applied.
     pub applied: u64,
-    /// Per FIX session (`BeginString:Sender->Target`), the last inbound
-    /// message (sequence start, MsgSeqNum) that produced a journaled
-    /// event: everything up to it is durable, anything after it was lost
-    /// if the process died, and must be resent by the counterparty.
-    pub inbound: BTreeMap<std::sync::Arc<str>, InboundSeq>,
+    /// Per inbound stream, the last position (epoch, position) that
+    /// produced a journaled event: everything up to it is durable,
+    /// anything after it was lost if the process died, and must be
+    /// delivered again by the stream's source (see [`recovery`]).
+    pub inbound: BTreeMap<std::sync::Arc<str>, StreamPos>,
+    /// Delivery numbers and cursors (see [`recovery`]).
+    pub deliveries: Deliveries,
 }
 
-/// The last journaled inbound message of a FIX session (ordered by
-/// sequence start, then MsgSeqNum).
+/// The last journaled position of an inbound stream (ordered by epoch,
+/// then position).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct InboundSeq {
-    /// Start of the session's current sequence, UTC microseconds.
-    pub epoch_us: i64,
-    /// Its MsgSeqNum.
-    pub seq: u64,
+pub struct StreamPos {
+    /// The stream's current epoch (as the caller numbers them).
+    pub epoch: i64,
+    /// The position within it.
+    pub pos: u64,
 }
 
 impl OmsState {
@@ -222,6 +224,8 @@ pub struct OmsCore {
     /// offsets are whole hours, so the date is constant within a UTC hour.
     /// A pure cache, not state.
     dates: Option<(i64, chrono::NaiveDate, chrono::NaiveDate)>,
+    /// Reused by [`OmsCore::apply_addressed`]; empty between calls.
+    scratch: Vec<Output>,
 }
 
 impl std::fmt::Debug for OmsCore {
@@ -258,6 +262,7 @@ impl OmsCore {
             router,
             drop_copy: config.drop_copy,
             dates: None,
+            scratch: Vec::new(),
         }
     }
 
@@ -359,6 +364,7 @@ impl OmsCore {
                 ..JournalKeys::default()
             },
             EventKind::Settle(_)
+            | EventKind::Delivered(_)
             | EventKind::VenueConnected { .. }
             | EventKind::VenueDisconnected { .. } => JournalKeys::default(),
         }
@@ -375,18 +381,40 @@ impl OmsCore {
 
     /// Apply one event, appending what to send to `out`.
     pub fn apply_into(&mut self, ev: &Event, out: &mut Vec<Output>) {
+        let start = out.len();
+        self.apply_unnumbered(ev, out);
+        for o in &out[start..] {
+            self.state.deliveries.number(o);
+        }
+    }
+
+    /// Apply one event, appending what to send to `out`, each output with
+    /// its delivery number (see [`recovery`]).
+    pub fn apply_addressed(&mut self, ev: &Event, out: &mut Vec<Addressed>) {
+        let mut outputs = std::mem::take(&mut self.scratch);
+        self.apply_unnumbered(ev, &mut outputs);
+        for output in outputs.drain(..) {
+            out.push(Addressed {
+                delivery: self.state.deliveries.number(&output),
+                output,
+            });
+        }
+        self.scratch = outputs;
+    }
+
+    fn apply_unnumbered(&mut self, ev: &Event, out: &mut Vec<Output>) {
         self.state.applied += 1;
         if let Some(src) = &ev.source {
-            let seen = InboundSeq {
-                epoch_us: src.epoch_us,
-                seq: src.seq,
+            let seen = StreamPos {
+                epoch: src.epoch,
+                pos: src.pos,
             };
-            match self.state.inbound.get_mut(&*src.session) {
-                // A newer sequence replaces an older one; within one, the
-                // highest MsgSeqNum wins.
+            match self.state.inbound.get_mut(&*src.stream) {
+                // A newer epoch replaces an older one; within one, the
+                // highest position wins.
                 Some(e) => *e = (*e).max(seen),
                 None => {
-                    self.state.inbound.insert(src.session.clone(), seen);
+                    self.state.inbound.insert(src.stream.clone(), seen);
                 }
             }
         }
@@ -441,6 +469,7 @@ impl OmsCore {
                 cx.st.venues.insert(venue.clone(), true);
             }
             EventKind::VenueDisconnected { venue } => cx.venue_down(venue),
+            EventKind::Delivered(c) => cx.st.deliveries.record(c),
         }
         while let Some(text) = cx.checker.poll_alert() {
             cx.alert(AlertKind::Risk, text);

@@ -236,8 +236,8 @@ fn decode(b: &[u8]) -> Option<Record> {
         account,
         symbol,
         payload,
-        prev_hash: super::hex32(&prev),
-        hash: super::hex32(&hash),
+        prev_hash: hex::encode(prev),
+        hash: hex::encode(hash),
     })
 }
 

@@ -120,8 +120,8 @@ impl Record {
                 account: r.account,
                 symbol: r.symbol,
                 payload: r.payload,
-                prev_hash: hex32(prev),
-                hash: hex32(&h),
+                prev_hash: hex::encode(prev),
+                hash: hex::encode(h),
             },
             h,
         )
@@ -212,17 +212,6 @@ impl ChainCheck {
     }
 }
 
-/// Lower-case hex of a hash (what records store).
-pub fn hex32(h: &[u8; 32]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in h {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
-}
-
 /// Check a run of records from the start of the chain; returns the last
 /// sequence number and hash.
 pub fn verify_chain<'a>(
@@ -247,10 +236,10 @@ pub fn check_link(r: &Record, last_seq: u64, prev: &[u8; 32]) -> Result<(), Jour
             reason: format!("expected sequence {}, found {}", last_seq + 1, r.seq),
         });
     }
-    if r.prev_hash != hex32(prev) {
+    if r.prev_hash != hex::encode(prev) {
         return Err(broken("previous-hash link does not match".to_owned()));
     }
-    if r.hash != hex32(&r.compute_hash(prev)) {
+    if r.hash != hex::encode(r.compute_hash(prev)) {
         return Err(broken("contents do not match the record's hash".to_owned()));
     }
     Ok(())

@@ -13,6 +13,9 @@ pub struct MessageBuilder {
     msg_type: String,
     header: Vec<u8>,
     body: Vec<u8>,
+    /// The application's delivery number for this message, stored with the
+    /// batch that holds it (see [`MessageBuilder::with_delivery`]).
+    delivery: Option<u64>,
 }
 
 impl MessageBuilder {
@@ -22,7 +25,23 @@ impl MessageBuilder {
             header: Vec::new(),
             // An ExecutionReport is 200-300 bytes: one allocation, no growth.
             body: Vec::with_capacity(384),
+            delivery: None,
         }
+    }
+
+    /// Tags the message with the application's delivery number (increasing
+    /// per session): the session driver stores the highest number of each
+    /// batch with the batch, in the same write, so after a crash the
+    /// application knows exactly which of its messages the store holds
+    /// ([`crate::store::MessageStore::delivered`]). Not sent on the wire.
+    pub fn with_delivery(mut self, no: u64) -> Self {
+        self.delivery = Some(no);
+        self
+    }
+
+    /// The delivery number, if the application gave one.
+    pub fn delivery(&self) -> Option<u64> {
+        self.delivery
     }
 
     pub fn msg_type(&self) -> &str {

@@ -77,6 +77,9 @@ pub enum Action {
         bytes: Bytes,
         persist: bool,
         resend: bool,
+        /// The application's delivery number of a first send (see
+        /// [`MessageBuilder::with_delivery`]), stored with the batch.
+        delivery: Option<u64>,
     },
     /// Load stored messages `begin..=end` and give them back through
     /// [`Session::handle_stored_messages`]. Input is paused until then.

@@ -72,6 +72,7 @@ impl Session {
             bytes,
             persist,
             resend,
+            delivery: m.delivery().filter(|_| !resend),
         });
     }
 

@@ -186,6 +186,7 @@ impl Session {
             bytes,
             persist: false,
             resend: true,
+            delivery: None,
         });
     }
 

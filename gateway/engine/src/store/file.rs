@@ -22,6 +22,10 @@
 //!   "next sender sequence number = seq + 1".
 //! - `2` next sender sequence number = seq (no payload).
 //! - `3` next target sequence number = seq (no payload).
+//! - `4` the application's delivery number = seq (no payload): written in
+//!   the same append as the batch it belongs to, and copied into the new
+//!   log by a reset (it counts the application's messages, which a reset
+//!   does not restart). A log without one reads as "none stored".
 //!
 //! # Why one log, and what survives what
 //!
@@ -60,7 +64,8 @@
 //!
 //! # Reset
 //!
-//! `reset` writes a new log holding only a header to `messages.log.tmp`,
+//! `reset` writes a new log holding only a header (and the delivery
+//! number, if one was stored) to `messages.log.tmp`,
 //! fsyncs it, renames it over `messages.log` and fsyncs the directory,
 //! whatever the policy: a crash leaves either the whole old log or the new
 //! one, never a mixture.
@@ -235,7 +240,7 @@ impl FileStore {
         self.recover_if_present()?;
         let log = match self.log.take() {
             Some(log) => log,
-            None => Log::create(&self.dir, &self.key, creation_time)?,
+            None => Log::create(&self.dir, &self.key, creation_time, None)?,
         };
         Ok(self.log.insert(log))
     }
@@ -285,11 +290,15 @@ impl MessageStore for FileStore {
         &mut self,
         sent: &[(u64, &[u8])],
         next_target: Option<u64>,
+        delivered: Option<u64>,
     ) -> Result<(), StoreError> {
-        let mut records: Vec<(Kind, u64, &[u8])> = Vec::with_capacity(sent.len() + 1);
+        let mut records: Vec<(Kind, u64, &[u8])> = Vec::with_capacity(sent.len() + 2);
         records.extend(sent.iter().map(|(seq, m)| (Kind::Sent, *seq, *m)));
         if let Some(n) = next_target {
             records.push((Kind::NextTarget, n, &[]));
+        }
+        if let Some(n) = delivered {
+            records.push((Kind::Delivered, n, &[]));
         }
         if records.is_empty() {
             return Ok(());
@@ -316,9 +325,15 @@ impl MessageStore for FileStore {
         }
     }
 
+    async fn delivered(&mut self) -> Result<Option<u64>, StoreError> {
+        self.recover_if_present()?;
+        Ok(self.log.as_ref().and_then(|l| l.delivered))
+    }
+
     async fn reset(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.log = None;
-        self.log = Some(Log::create(&self.dir, &self.key, now)?);
+        self.recover_if_present()?;
+        let delivered = self.log.take().and_then(|l| l.delivered);
+        self.log = Some(Log::create(&self.dir, &self.key, now, delivered)?);
         Ok(())
     }
 
@@ -339,6 +354,7 @@ enum Kind {
     Sent = 1,
     NextSender = 2,
     NextTarget = 3,
+    Delivered = 4,
 }
 
 impl Kind {
@@ -348,6 +364,7 @@ impl Kind {
             1 => Some(Self::Sent),
             2 => Some(Self::NextSender),
             3 => Some(Self::NextTarget),
+            4 => Some(Self::Delivered),
             _ => None,
         }
     }
@@ -360,6 +377,8 @@ struct Log {
     /// End of the last valid record, which is the file's length.
     len: u64,
     state: SeqState,
+    /// The last delivery number stored (see the module documentation).
+    delivered: Option<u64>,
     /// MsgSeqNum -> (record offset, payload length) of the latest copy.
     index: BTreeMap<u64, (u64, u32)>,
     unsynced: u32,
@@ -368,11 +387,13 @@ struct Log {
 }
 
 impl Log {
-    /// Writes a log holding only a header, atomically replacing any old one.
+    /// Writes a log holding only a header (and the delivery number carried
+    /// over a reset, if any), atomically replacing any old one.
     fn create(
         dir: &Path,
         key: &SessionKey,
         creation_time: DateTime<Utc>,
+        delivered: Option<u64>,
     ) -> Result<Self, StoreError> {
         let tmp = dir.join(TMP_FILE);
         let path = dir.join(LOG_FILE);
@@ -382,6 +403,9 @@ impl Log {
         payload.extend_from_slice(key.to_string().as_bytes());
         let mut record = Vec::with_capacity(RECORD_HEADER_LEN + payload.len());
         encode_record(&mut record, Kind::Header, FORMAT_VERSION, &payload);
+        if let Some(n) = delivered {
+            encode_record(&mut record, Kind::Delivered, n, &[]);
+        }
 
         let write_tmp = || -> io::Result<()> {
             let mut f = File::create(&tmp)?;
@@ -407,6 +431,7 @@ impl Log {
                 next_target_seq: 1,
                 creation_time,
             },
+            delivered,
             index: BTreeMap::new(),
             unsynced: 0,
             last_sync: Instant::now(),
@@ -451,6 +476,7 @@ impl Log {
             creation_time,
         };
         let mut index = BTreeMap::new();
+        let mut delivered = None;
         let mut pos = (RECORD_HEADER_LEN + payload.len()) as u64;
         loop {
             match read_record(&mut reader, pos, file_len, &mut payload)
@@ -465,6 +491,7 @@ impl Log {
                         }
                         Kind::NextSender => state.next_sender_seq = seq,
                         Kind::NextTarget => state.next_target_seq = seq,
+                        Kind::Delivered => delivered = Some(seq),
                         Kind::Header => unreachable!("read_record refuses a header after offset 0"),
                     }
                     pos += (RECORD_HEADER_LEN as u64) + u64::from(len);
@@ -475,19 +502,26 @@ impl Log {
                         TailError::Io(e) => io_err(path, e),
                         TailError::Corrupt(reason) => corrupt(pos, reason),
                     })?;
-                    return Ok(Self::recovered(file, pos, state, index));
+                    return Ok(Self::recovered(file, pos, state, delivered, index));
                 }
             }
         }
         drop(reader);
-        Ok(Self::recovered(file, pos, state, index))
+        Ok(Self::recovered(file, pos, state, delivered, index))
     }
 
-    fn recovered(file: File, len: u64, state: SeqState, index: BTreeMap<u64, (u64, u32)>) -> Self {
+    fn recovered(
+        file: File,
+        len: u64,
+        state: SeqState,
+        delivered: Option<u64>,
+        index: BTreeMap<u64, (u64, u32)>,
+    ) -> Self {
         Self {
             file,
             len,
             state,
+            delivered,
             index,
             unsynced: 0,
             last_sync: Instant::now(),
@@ -522,6 +556,7 @@ impl Log {
                 }
                 Kind::NextSender => self.state.next_sender_seq = *seq,
                 Kind::NextTarget => self.state.next_target_seq = *seq,
+                Kind::Delivered => self.delivered = Some(*seq),
                 Kind::Header => {}
             }
         }
@@ -652,7 +687,7 @@ fn parse_record(bytes: &[u8]) -> Option<(Kind, u64, u32)> {
     let shape_ok = match kind {
         Kind::Header => false,
         Kind::Sent => len as usize <= MAX_MESSAGE_LEN,
-        Kind::NextSender | Kind::NextTarget => len == 0,
+        Kind::NextSender | Kind::NextTarget | Kind::Delivered => len == 0,
     };
     if !shape_ok || bytes.len() < end {
         return None;
@@ -695,7 +730,7 @@ fn read_record(
     }
     let shape_ok = match kind {
         Kind::Header | Kind::Sent => len as usize <= MAX_MESSAGE_LEN,
-        Kind::NextSender | Kind::NextTarget => len == 0,
+        Kind::NextSender | Kind::NextTarget | Kind::Delivered => len == 0,
     };
     if !shape_ok {
         return Ok(Scan::Bad(format!(

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 pub struct MemoryStore {
     state: Option<SeqState>,
     sent: BTreeMap<u64, Vec<u8>>,
+    delivered: Option<u64>,
 }
 
 impl MemoryStore {
@@ -81,6 +82,28 @@ impl MessageStore for MemoryStore {
 
     async fn flush(&mut self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    async fn save_batch(
+        &mut self,
+        sent: &[(u64, &[u8])],
+        next_target: Option<u64>,
+        delivered: Option<u64>,
+    ) -> Result<(), StoreError> {
+        for (seq, msg) in sent {
+            self.save_sent(*seq, msg).await?;
+        }
+        if let Some(n) = next_target {
+            self.set_next_target_seq(n).await?;
+        }
+        if delivered.is_some() {
+            self.delivered = delivered;
+        }
+        Ok(())
+    }
+
+    async fn delivered(&mut self) -> Result<Option<u64>, StoreError> {
+        Ok(self.delivered)
     }
 }
 

@@ -108,24 +108,23 @@ pub trait MessageStore: Send {
     async fn reset(&mut self, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Makes everything written so far durable (for group-commit policies).
     async fn flush(&mut self) -> Result<(), StoreError>;
-    /// Saves several outbound messages, in order, and then (if given) the
-    /// next expected inbound sequence number: the same as the single calls
-    /// in that order, in one write or one transaction where the backend
-    /// can. The session driver saves each batch of output this way before
-    /// any of it reaches the socket.
+    /// Saves several outbound messages, in order, then (if given) the next
+    /// expected inbound sequence number, then (if given) the application's
+    /// delivery number: in one write or one transaction, so the delivery
+    /// number is stored if and only if the messages are. The session
+    /// driver saves each batch of output this way before any of it reaches
+    /// the socket; the delivery number is the highest the application gave
+    /// the batch's messages ([`crate::codec::MessageBuilder::with_delivery`]).
     async fn save_batch(
         &mut self,
         sent: &[(u64, &[u8])],
         next_target: Option<u64>,
-    ) -> Result<(), StoreError> {
-        for (seq, msg) in sent {
-            self.save_sent(*seq, msg).await?;
-        }
-        if let Some(n) = next_target {
-            self.set_next_target_seq(n).await?;
-        }
-        Ok(())
-    }
+        delivered: Option<u64>,
+    ) -> Result<(), StoreError>;
+    /// The last delivery number stored with a batch, or `None` if none
+    /// ever was. A reset keeps it: it counts the application's messages,
+    /// not the session's sequence.
+    async fn delivered(&mut self) -> Result<Option<u64>, StoreError>;
 }
 
 /// Opens stores per session; the acceptor and initiator hold one.

@@ -30,11 +30,18 @@ use tokio_postgres::types::Type;
 use tokio_postgres::NoTls;
 
 /// The schema migrations, in order: (version, name, SQL).
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "fix_store",
-    include_str!("../../migrations/0001_fix_store.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "fix_store",
+        include_str!("../../migrations/0001_fix_store.sql"),
+    ),
+    (
+        2,
+        "delivered",
+        include_str!("../../migrations/0002_delivered.sql"),
+    ),
+];
 
 /// Connections the pool opens at most when [`PostgresStoreFactory::connect`]
 /// builds it.
@@ -252,8 +259,9 @@ impl MessageStore for PostgresStore {
         &mut self,
         sent: &[(u64, &[u8])],
         next_target: Option<u64>,
+        delivered: Option<u64>,
     ) -> Result<(), StoreError> {
-        if sent.is_empty() && next_target.is_none() {
+        if sent.is_empty() && next_target.is_none() && delivered.is_none() {
             return Ok(());
         }
         let id = self.session_id().await?;
@@ -267,6 +275,7 @@ impl MessageStore for PostgresStore {
             None => None,
         };
         let next_target = next_target.map(to_db).transpose()?;
+        let delivered = delivered.map(to_db).transpose()?;
         self.execute(
             "save sent messages",
             &self.sql.save_batch,
@@ -276,10 +285,30 @@ impl MessageStore for PostgresStore {
                 Type::BYTEA_ARRAY,
                 Type::INT8,
                 Type::INT8,
+                Type::INT8,
             ],
-            &[&id, &seqs, &bodies, &next_sender, &next_target],
+            &[&id, &seqs, &bodies, &next_sender, &next_target, &delivered],
         )
         .await
+    }
+
+    async fn delivered(&mut self) -> Result<Option<u64>, StoreError> {
+        let Some(id) = self.existing_session_id().await? else {
+            return Ok(None);
+        };
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_typed_cached(&self.sql.delivered, &[Type::INT8])
+            .await
+            .map_err(|e| pg_err("prepare delivered", e))?;
+        let row = client
+            .query_opt(&stmt, &[&id])
+            .await
+            .map_err(|e| pg_err("read delivered", e))?;
+        match row {
+            Some(row) => column::<Option<i64>>(&row, 0)?.map(from_db).transpose(),
+            None => Ok(None),
+        }
     }
 
     async fn set_next_sender_seq(&mut self, next: u64) -> Result<(), StoreError> {
@@ -372,6 +401,7 @@ struct Sql {
     set_sender: String,
     set_target: String,
     get_sent: String,
+    delivered: String,
     reset: String,
 }
 
@@ -417,8 +447,10 @@ impl Sql {
                  ON CONFLICT (session_id, seq) DO UPDATE SET body = EXCLUDED.body) \
                  UPDATE {s}.fix_sessions SET \
                  next_sender_seq = COALESCE($4, next_sender_seq), \
-                 next_target_seq = COALESCE($5, next_target_seq) WHERE id = $1"
+                 next_target_seq = COALESCE($5, next_target_seq), \
+                 delivered = COALESCE($6, delivered) WHERE id = $1"
             ),
+            delivered: format!("SELECT delivered FROM {s}.fix_sessions WHERE id = $1"),
             set_sender: format!("UPDATE {s}.fix_sessions SET next_sender_seq = $2 WHERE id = $1"),
             set_target: format!("UPDATE {s}.fix_sessions SET next_target_seq = $2 WHERE id = $1"),
             get_sent: format!(

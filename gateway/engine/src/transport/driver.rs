@@ -178,6 +178,8 @@ struct PendingSend {
     persist: bool,
     /// A resent message or gap fill: already stored, its MsgSeqNum is old.
     resend: bool,
+    /// The application's delivery number, stored with the batch.
+    delivery: Option<u64>,
 }
 
 struct Live {
@@ -297,6 +299,7 @@ impl SessionTask {
                 bytes,
                 persist,
                 resend,
+                delivery,
             } = action
             {
                 sends.push(PendingSend {
@@ -304,6 +307,7 @@ impl SessionTask {
                     bytes,
                     persist,
                     resend,
+                    delivery,
                 });
                 continue;
             }
@@ -353,12 +357,12 @@ impl SessionTask {
         });
     }
 
-    /// Stores `sends` (application messages, and the sequence number past
-    /// administrative ones; resent messages are already stored) and the
-    /// inbound sequence number in one batch, then writes them to the
-    /// connection's buffer. If the store fails, none of them is written
-    /// and the connection is closed: nothing goes out that a resend could
-    /// not repeat.
+    /// Stores `sends` (application messages with the highest delivery
+    /// number among them, and the sequence number past administrative
+    /// ones; resent messages are already stored) and the inbound sequence
+    /// number in one batch, then writes them to the connection's buffer.
+    /// If the store fails, none of them is written and the connection is
+    /// closed: nothing goes out that a resend could not repeat.
     async fn flush_sends(
         &mut self,
         live: &mut Option<Live>,
@@ -379,7 +383,12 @@ impl SessionTask {
             .filter(|s| !s.persist && !s.resend)
             .map(|s| s.seq)
             .max();
-        let mut result = self.store.save_batch(&stored, target_seq).await;
+        let delivered = sends
+            .iter()
+            .filter(|s| s.persist)
+            .filter_map(|s| s.delivery)
+            .max();
+        let mut result = self.store.save_batch(&stored, target_seq, delivered).await;
         drop(stored);
         if let Some(admin) = last_admin.filter(|a| Some(*a) > last_stored) {
             if result.is_ok() {
@@ -394,9 +403,9 @@ impl SessionTask {
                 .handle_disconnected(Utc::now(), "message store failure", &mut self.app);
             return;
         }
-        for PendingSend { bytes, .. } in sends.drain(..) {
+        for s in sends.drain(..) {
             if let Some(l) = live.as_mut() {
-                if l.writer.write_all(&bytes).await.is_err() {
+                if l.writer.write_all(&s.bytes).await.is_err() {
                     self.close(live, "write failed").await;
                     self.session
                         .handle_disconnected(Utc::now(), "write failed", &mut self.app);

@@ -389,6 +389,7 @@ impl Harness {
                     bytes,
                     persist,
                     resend,
+                    delivery: _,
                 } => {
                     let m = Message::parse(bytes.clone())
                         .unwrap_or_else(|e| panic!("we sent a garbled message ({e}): {bytes:?}"));

@@ -10,8 +10,9 @@
 use super::summary::Summary;
 use crate::fixmap;
 use chrono::Utc;
+use fix_engine::codec::MessageBuilder;
 use fix_engine::transport::SessionHandle;
-use oms::{Event, Journal, JournaledOms, Output, Timestamp};
+use oms::{Addressed, Event, Journal, JournaledOms, Output, Timestamp};
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -121,7 +122,7 @@ pub(crate) async fn run_core<J: Journal>(
         if !batch.is_empty() {
             let events = std::mem::take(&mut batch);
             let n = events.len() as u64;
-            match oms.handle(events).await {
+            match oms.handle_addressed(events).await {
                 Ok(outputs) => {
                     route(&routes, outputs);
                     applied += n;
@@ -135,9 +136,9 @@ pub(crate) async fn run_core<J: Journal>(
             }
         }
         if let Some((e, tx)) = single {
-            match oms.handle(vec![e]).await {
+            match oms.handle_addressed(vec![e]).await {
                 Ok(outputs) => {
-                    let _ = tx.send(outputs.clone());
+                    let _ = tx.send(outputs.iter().map(|a| a.output.clone()).collect());
                     route(&routes, outputs);
                     applied += 1;
                 }
@@ -167,41 +168,50 @@ pub(crate) async fn run_core<J: Journal>(
 }
 
 /// Sends each output where it goes, as FIX.
-pub(crate) fn route(r: &Routes, outputs: Vec<Output>) {
+pub(crate) fn route(r: &Routes, outputs: Vec<Addressed>) {
     let now = now_ts();
-    for o in outputs {
-        match o {
-            Output::ExecReport(er) => {
-                if let Some((h, b)) = r.clients.get(&*er.session) {
-                    h.send(fixmap::exec_report(&er, b));
-                }
-            }
-            Output::CancelReject(cr) => {
-                if let Some((h, _)) = r.clients.get(&*cr.session) {
-                    h.send(fixmap::cancel_reject(&cr));
-                }
-            }
-            Output::VenueNew(v) => {
-                if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_new(&v, now));
-                }
-            }
-            Output::VenueCancel(v) => {
-                if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_cancel(&v, now));
-                }
-            }
-            Output::VenueReplace(v) => {
-                if let Some((h, _)) = r.venues.get(v.venue.as_str()) {
-                    h.send(fixmap::venue_replace(&v, now));
-                }
-            }
-            Output::DropCopy(er) => {
+    for a in outputs {
+        let to = match &a.output {
+            Output::ExecReport(er) => r.clients.get(&*er.session),
+            Output::CancelReject(cr) => r.clients.get(&*cr.session),
+            Output::VenueNew(v) => r.venues.get(v.venue.as_str()),
+            Output::VenueCancel(v) => r.venues.get(v.venue.as_str()),
+            Output::VenueReplace(v) => r.venues.get(v.venue.as_str()),
+            Output::DropCopy(_) => {
                 for (h, b) in &r.drop_copies {
-                    h.send(fixmap::exec_report(&er, b));
+                    if let Some(m) = to_fix(&a, b, now) {
+                        h.send(m);
+                    }
                 }
+                continue;
             }
-            Output::Alert(a) => tracing::warn!(kind = ?a.kind, text = %a.text, "alert"),
+            Output::Alert(al) => {
+                tracing::warn!(kind = ?al.kind, text = %al.text, "alert");
+                continue;
+            }
+        };
+        if let Some((h, b)) = to {
+            if let Some(m) = to_fix(&a, b, now) {
+                h.send(m);
+            }
         }
     }
+}
+
+/// The FIX message for `a` on a session of `begin_string`, tagged with its
+/// delivery number (stored with it by the session, see `recovery`);
+/// `None` for an alert.
+pub(crate) fn to_fix(a: &Addressed, begin_string: &str, now: Timestamp) -> Option<MessageBuilder> {
+    let m = match &a.output {
+        Output::ExecReport(er) | Output::DropCopy(er) => fixmap::exec_report(er, begin_string),
+        Output::CancelReject(cr) => fixmap::cancel_reject(cr),
+        Output::VenueNew(v) => fixmap::venue_new(v, now),
+        Output::VenueCancel(v) => fixmap::venue_cancel(v, now),
+        Output::VenueReplace(v) => fixmap::venue_replace(v, now),
+        Output::Alert(_) => return None,
+    };
+    Some(match &a.delivery {
+        Some(d) => m.with_delivery(d.no),
+        None => m,
+    })
 }

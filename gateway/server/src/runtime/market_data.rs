@@ -42,7 +42,7 @@
 
 pub use crate::fixmap::market_data::{MdAction, MdEntry, MdSide, MdUpdate};
 use oms::events::{EventKind, Quote};
-use oms::{Event, Inbound, Px, Qty, Symbol, Timestamp, VenueId};
+use oms::{Event, Px, Qty, SourcePos, Symbol, Timestamp, VenueId};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -63,7 +63,7 @@ pub enum MdMsg {
 pub struct MdInput {
     pub venue: VenueId,
     pub update: MdUpdate,
-    pub source: Inbound,
+    pub source: SourcePos,
 }
 
 /// Top of book at one venue.
@@ -177,7 +177,7 @@ impl Conflator {
 #[derive(Debug)]
 pub struct MarketData {
     books: BTreeMap<Key, TopOfBook>,
-    sources: BTreeMap<Key, Inbound>,
+    sources: BTreeMap<Key, SourcePos>,
     sent_quotes: BTreeMap<Key, Quote>,
     sent_marks: BTreeMap<Key, Px>,
     pacing: Conflator,
@@ -260,7 +260,7 @@ impl MarketData {
         let event = |kind| {
             let ev = Event::new(now, kind);
             match &source {
-                Some(s) => ev.from_inbound(s.clone()),
+                Some(s) => ev.from_source(s.clone()),
                 None => ev,
             }
         };
@@ -364,10 +364,10 @@ mod tests {
                 snapshot: snapshot.map(Symbol::new),
                 entries,
             },
-            source: Inbound {
-                session: "FIX.4.4:GATEWAY->SIMX".into(),
-                epoch_us: 1,
-                seq,
+            source: SourcePos {
+                stream: "FIX.4.4:GATEWAY->SIMX".into(),
+                epoch: 1,
+                pos: seq,
             },
         }
     }
@@ -410,7 +410,7 @@ mod tests {
             ]
         );
         // Every event carries the message it reflects.
-        assert!(out.iter().all(|e| e.source.as_ref().unwrap().seq == 5));
+        assert!(out.iter().all(|e| e.source.as_ref().unwrap().pos == 5));
         // The best offer is taken: delete 190.02, new 190.03; a trade.
         let out = md.on_update(
             at(10),
@@ -535,7 +535,7 @@ mod tests {
                 "mark AAPL 190.65"
             ]
         );
-        assert!(out.iter().all(|e| e.source.as_ref().unwrap().seq == 4));
+        assert!(out.iter().all(|e| e.source.as_ref().unwrap().pos == 4));
         assert_eq!(md.next_due(), None);
         // The next update within 200 ms of that emission is held again,
         // and an update that changes nothing sends nothing when due.

@@ -18,11 +18,11 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Where `msg` sits in its session, for the journal.
-fn inbound(key: &Arc<str>, ctx: &AppContext<'_>, msg: &Message) -> oms::Inbound {
-    oms::Inbound {
-        session: key.clone(),
-        epoch_us: ctx.seq_epoch().timestamp_micros(),
-        seq: msg.seq_num().unwrap_or(0),
+fn inbound(key: &Arc<str>, ctx: &AppContext<'_>, msg: &Message) -> oms::SourcePos {
+    oms::SourcePos {
+        stream: key.clone(),
+        epoch: ctx.seq_epoch().timestamp_micros(),
+        pos: msg.seq_num().unwrap_or(0),
     }
 }
 
@@ -44,7 +44,7 @@ impl Application for ClientApp {
         let now = now_ts();
         match fixmap::client_event(&self.session, msg, &self.accounts) {
             Ok(kind) => {
-                let ev = Event::new(now, kind).from_inbound(inbound(&self.key, ctx, msg));
+                let ev = Event::new(now, kind).from_source(inbound(&self.key, ctx, msg));
                 if self.core.send(CoreMsg::Event(ev)).is_err() {
                     return Err(AppReject::Business {
                         reason: BusinessRejectReason::ApplicationNotAvailable,
@@ -115,7 +115,7 @@ impl Application for VenueApp {
         }
         let now = now_ts();
         for kind in fixmap::venue_events(&self.venue, msg) {
-            let ev = Event::new(now, kind).from_inbound(inbound(&self.key, ctx, msg));
+            let ev = Event::new(now, kind).from_source(inbound(&self.key, ctx, msg));
             let _ = self.core.send(CoreMsg::Event(ev));
         }
         Ok(())

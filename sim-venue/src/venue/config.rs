@@ -162,6 +162,22 @@ levels = 3
     }
 
     #[test]
+    fn durations_keep_their_nanosecond_integer_form() {
+        // The file format did not change when the venue's times became
+        // Timestamp and Duration: plain unsigned nanoseconds, both ways.
+        let mut c = VenueConfig::new("SIMX");
+        c.latency.order_ns = Duration::from_micros(50);
+        c.liquidity.walk_step_ns = Duration::from_secs(3_600);
+        let text = toml::to_string(&c).unwrap();
+        assert!(text.contains("order_ns = 50000\n"), "{text}");
+        assert!(text.contains("market_data_ns = 0\n"), "{text}");
+        assert!(text.contains("walk_step_ns = 3600000000000\n"), "{text}");
+        assert!(text.contains("refresh_ns = 100000000\n"), "{text}");
+        assert_eq!(toml::from_str::<VenueConfig>(&text).unwrap(), c);
+        assert!(toml::from_str::<VenueConfig>("[latency]\norder_ns = -1").is_err());
+    }
+
+    #[test]
     fn validate_reports_everything() {
         let mut c = VenueConfig::new("");
         c.max_depth = 0;

@@ -16,4 +16,4 @@ pub mod time;
 pub use ids::{AccountId, ClOrdId, ExecId, OrderId, Symbol, VenueId};
 pub use order::{OrdType, Side, TimeInForce};
 pub use quantity::{Px, Qty, SignedQty, MAX_PX, MAX_QTY};
-pub use time::Timestamp;
+pub use time::{Duration, Timestamp};

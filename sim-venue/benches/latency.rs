@@ -18,7 +18,7 @@ use hdrhistogram::Histogram;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sim_venue::matching::{ExecKind, NewOrder, OrderBook, Outputs};
-use sim_venue::types::{AccountId, OrderId, Side, TimeInForce};
+use sim_venue::types::{AccountId, OrderId, Side, TimeInForce, Timestamp};
 
 const MID: i64 = 10_000;
 
@@ -53,13 +53,13 @@ fn order(rng: &mut ChaCha8Rng, marketable: bool) -> NewOrder {
 fn apply(book: &mut OrderBook, op: &Op, out: &mut Outputs) {
     match *op {
         Op::Add(o) => {
-            let _ = book.submit(&o, 0, out);
+            let _ = book.submit(&o, Timestamp(0), out);
         }
         Op::Cancel(id) => {
-            let _ = book.cancel(id, 0, out);
+            let _ = book.cancel(id, Timestamp(0), out);
         }
         Op::Replace(id, q) => {
-            let _ = book.replace(id, None, q, 0, out);
+            let _ = book.replace(id, None, q, Timestamp(0), out);
         }
     }
 }
@@ -93,7 +93,8 @@ fn main() {
     let mut live: Vec<OrderId> = Vec::new();
     let mut live_set: HashSet<OrderId> = HashSet::new();
     for _ in 0..2_000 {
-        book.submit(&order(&mut rng, false), 0, &mut out).unwrap();
+        book.submit(&order(&mut rng, false), Timestamp(0), &mut out)
+            .unwrap();
     }
     track(&mut out, &mut live, &mut live_set);
     let start = book.clone();

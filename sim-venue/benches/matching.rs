@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use sim_venue::instruments::Instrument;
 use sim_venue::matching::{ExecKind, NewOrder, OrderBook, Outputs};
-use sim_venue::types::{AccountId, OrderId, Side, TimeInForce};
+use sim_venue::types::{AccountId, OrderId, Side, TimeInForce, Timestamp};
 use sim_venue::venue::{NewOrderRequest, Venue, VenueConfig};
 
 const MID: i64 = 10_000;
@@ -96,7 +96,8 @@ fn scenario(
         out.clear();
     };
     for _ in 0..2_000 {
-        book.submit(&passive(&mut rng), 0, &mut out).unwrap();
+        book.submit(&passive(&mut rng), Timestamp(0), &mut out)
+            .unwrap();
         track(&mut out, &mut live, &mut live_set);
     }
     let start = book.clone();
@@ -144,13 +145,13 @@ fn scenario(
 fn apply(book: &mut OrderBook, op: &Op, out: &mut Outputs) {
     match *op {
         Op::Add(o) => {
-            let _ = book.submit(&o, 0, out);
+            let _ = book.submit(&o, Timestamp(0), out);
         }
         Op::Cancel(id) => {
-            let _ = book.cancel(id, 0, out);
+            let _ = book.cancel(id, Timestamp(0), out);
         }
         Op::Replace(id, q) => {
-            let _ = book.replace(id, None, q, 0, out);
+            let _ = book.replace(id, None, q, Timestamp(0), out);
         }
     }
 }
@@ -200,9 +201,9 @@ fn bench_venue(c: &mut Criterion) {
         Decimal::new(100, 0),
         Decimal::new(1, 2),
     )];
-    let mut v = Venue::new(cfg, ins, 0).unwrap();
+    let mut v = Venue::new(cfg, ins, Timestamp(0)).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let mut k: u64 = 0;
+    let mut k: i64 = 0;
     g.bench_function("new_order_passive_or_ioc_with_reports", |b| {
         b.iter(|| {
             k += 1;
@@ -222,9 +223,10 @@ fn bench_venue(c: &mut Criterion) {
                 display_qty: None,
                 tif: o.tif,
             };
-            let _ = v.handle_new_order(k, &req);
+            let now = Timestamp(k);
+            let _ = v.handle_new_order(now, &req);
             let mut n = 0;
-            while v.poll_report(k).is_some() {
+            while v.poll_report(now).is_some() {
                 n += 1;
             }
             n

@@ -13,26 +13,20 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone};
-use chrono_tz::America::New_York;
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::instruments::AssetClass;
-use crate::types::{Liquidity, Nanos, OrderId, Qty, Side, TradeId};
+use crate::types::{Liquidity, OrderId, Qty, Side, Timestamp, TradeId};
 
 /// The exchange calendar (one for the whole workspace): the NYSE
 /// holidays and T+n business days.
 pub use domain::calendar::{add_business_days, is_business_day, NYSE_HOLIDAYS};
 
 /// The New York calendar date of a UTC time.
-pub fn trade_date(now: Nanos) -> NaiveDate {
-    let secs = (now / 1_000_000_000) as i64;
-    New_York
-        .timestamp_opt(secs, 0)
-        .single()
-        .map(|t| t.date_naive())
-        .unwrap_or_default()
+pub fn trade_date(now: Timestamp) -> NaiveDate {
+    now.ny_date()
 }
 
 /// Settlement date for a trade date and asset class (T+1 for all here;
@@ -79,7 +73,7 @@ pub struct Fill {
     /// Match id.
     pub trade_id: TradeId,
     /// Engine time.
-    pub timestamp: Nanos,
+    pub timestamp: Timestamp,
     /// Symbol.
     pub symbol: Arc<str>,
     /// Asset class.
@@ -148,7 +142,7 @@ pub struct ClearingRecord {
     /// Futures: (settlement - price) * qty * multiplier, signed by side.
     pub variation_margin: Option<Decimal>,
     /// Trade time, UTC nanoseconds.
-    pub timestamp: Nanos,
+    pub timestamp: Timestamp,
 }
 
 /// The trades of one venue since the last clearing.
@@ -318,12 +312,14 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    fn ny_noon(date: NaiveDate) -> Nanos {
+    fn ny_noon(date: NaiveDate) -> Timestamp {
+        use chrono::TimeZone;
+        use chrono_tz::America::New_York;
         let t = New_York
             .from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap())
             .single()
             .unwrap();
-        t.timestamp() as u64 * 1_000_000_000
+        Timestamp(t.timestamp() * Timestamp::SECOND)
     }
 
     #[test]
@@ -359,11 +355,7 @@ mod tests {
     #[test]
     fn trade_date_is_new_york_date() {
         // 2026-03-11 02:00 UTC is still March 10 in New York.
-        let t = chrono::Utc
-            .with_ymd_and_hms(2026, 3, 11, 2, 0, 0)
-            .unwrap()
-            .timestamp() as u64
-            * 1_000_000_000;
+        let t = Timestamp::from_utc(2026, 3, 11, 2, 0, 0);
         assert_eq!(trade_date(t), d(2026, 3, 10));
     }
 

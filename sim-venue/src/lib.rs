@@ -10,10 +10,10 @@
 //! ```
 //! use rust_decimal_macros::dec;
 //! use sim_venue::instruments::default_instruments;
-//! use sim_venue::types::{OrdType, Side, TimeInForce};
+//! use sim_venue::types::{OrdType, Side, TimeInForce, Timestamp};
 //! use sim_venue::venue::{NewOrderRequest, Report, Venue, VenueConfig};
 //!
-//! let now = 1_773_153_000_000_000_000; // UTC nanoseconds, from the caller
+//! let now = Timestamp(1_773_153_000_000_000_000); // UTC nanoseconds, from the caller
 //! let mut venue = Venue::new(VenueConfig::new("SIMX"), default_instruments().unwrap(), now).unwrap();
 //! // 35=D
 //! let req = NewOrderRequest {
@@ -49,7 +49,8 @@
 //!
 //! # Modules
 //!
-//! * [`types`]: ids, sides, order types, ticks and conversions.
+//! * [`types`]: ids, sides, order types, ticks and conversions, and the
+//!   time types (`Timestamp` instants, `Duration` lengths, from `domain`).
 //! * [`matching`]: the order book and its rules (read its module doc).
 //! * [`instruments`]: the instruments file and its validation.
 //! * [`market_state`]: session, halts, bands, circuit breakers, faults.

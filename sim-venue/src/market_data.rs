@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::matching::{LevelView, OrderBook, Trade};
-use crate::types::{price_from_ticks, Nanos, Qty, Side, TradeId};
+use crate::types::{price_from_ticks, Qty, Side, Timestamp, TradeId};
 
 /// One price level in a market data message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub enum MdMessage {
         /// Last trade price and quantity, if any.
         last_trade: Option<(Decimal, Qty)>,
         /// Engine time of the data.
-        timestamp: Nanos,
+        timestamp: Timestamp,
     },
     /// Incremental refresh (35=X).
     Incremental {
@@ -103,7 +103,7 @@ pub enum MdMessage {
         /// Entries.
         entries: Vec<MdEntry>,
         /// Engine time of the change.
-        timestamp: Nanos,
+        timestamp: Timestamp,
     },
 }
 
@@ -171,7 +171,7 @@ pub struct MarketDataHub {
     max_depth: usize,
     subs: BTreeMap<(Arc<str>, Arc<str>), Subscription>,
     last_trade: Vec<Option<(Decimal, Qty)>>,
-    queue: VecDeque<(Nanos, MdMessage)>,
+    queue: VecDeque<(Timestamp, MdMessage)>,
     scratch: Vec<LevelView>,
 }
 
@@ -217,8 +217,8 @@ impl MarketDataHub {
         &mut self,
         req: &MdRequest,
         books: &[OrderBook],
-        now: Nanos,
-        release: Nanos,
+        now: Timestamp,
+        release: Timestamp,
     ) -> Result<(), MdReject> {
         if req.symbols.is_empty() {
             return Err(MdReject::NoSymbols);
@@ -294,8 +294,8 @@ impl MarketDataHub {
         i: u16,
         book: &OrderBook,
         trades: &[Trade],
-        now: Nanos,
-        release: Nanos,
+        now: Timestamp,
+        release: Timestamp,
         stopped: bool,
     ) {
         let tick = self.ticks[usize::from(i)];
@@ -352,14 +352,14 @@ impl MarketDataHub {
     }
 
     /// After a market data stop: bring every subscriber up to date.
-    pub fn resync(&mut self, books: &[OrderBook], now: Nanos, release: Nanos) {
+    pub fn resync(&mut self, books: &[OrderBook], now: Timestamp, release: Timestamp) {
         for (i, book) in books.iter().enumerate() {
             self.on_change(i as u16, book, &[], now, release, false);
         }
     }
 
     /// The next message due at `now`, in order.
-    pub fn poll(&mut self, now: Nanos) -> Option<MdMessage> {
+    pub fn poll(&mut self, now: Timestamp) -> Option<MdMessage> {
         match self.queue.front() {
             Some((t, _)) if *t <= now => self.queue.pop_front().map(|(_, m)| m),
             _ => None,
@@ -367,7 +367,7 @@ impl MarketDataHub {
     }
 
     /// When the next queued message is due.
-    pub fn poll_timeout(&self) -> Option<Nanos> {
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
         self.queue.front().map(|(t, _)| *t)
     }
 }
@@ -434,7 +434,7 @@ mod tests {
     fn add(book: &mut OrderBook, side: Side, px: i64, qty: u64, out: &mut Outputs) {
         book.submit(
             &NewOrder::limit(AccountId(1), side, px, qty, TimeInForce::Day),
-            0,
+            Timestamp(0),
             out,
         )
         .unwrap();
@@ -445,8 +445,9 @@ mod tests {
         let (mut h, mut books) = hub();
         let mut out = Outputs::default();
         add(&mut books[0], Side::Buy, 19_000, 100, &mut out);
-        h.subscribe(&req(2), &books, 5, 5).unwrap();
-        match h.poll(5).unwrap() {
+        h.subscribe(&req(2), &books, Timestamp(5), Timestamp(5))
+            .unwrap();
+        match h.poll(Timestamp(5)).unwrap() {
             MdMessage::Snapshot {
                 bids,
                 asks,
@@ -462,13 +463,13 @@ mod tests {
                     }]
                 );
                 assert!(asks.is_empty());
-                assert_eq!(timestamp, 5);
+                assert_eq!(timestamp, Timestamp(5));
             }
             m => panic!("{m:?}"),
         }
         add(&mut books[0], Side::Sell, 19_001, 50, &mut out);
-        h.on_change(0, &books[0], &[], 6, 6, false);
-        let MdMessage::Incremental { entries, .. } = h.poll(6).unwrap() else {
+        h.on_change(0, &books[0], &[], Timestamp(6), Timestamp(6), false);
+        let MdMessage::Incremental { entries, .. } = h.poll(Timestamp(6)).unwrap() else {
             panic!()
         };
         assert_eq!(entries.len(), 1);
@@ -481,18 +482,18 @@ mod tests {
         books[0]
             .submit(
                 &NewOrder::limit(AccountId(2), Side::Buy, 19_001, 20, TimeInForce::Ioc),
-                7,
+                Timestamp(7),
                 &mut out,
             )
             .unwrap();
-        h.on_change(0, &books[0], &out.trades, 7, 7, false);
-        let MdMessage::Incremental { entries, .. } = h.poll(7).unwrap() else {
+        h.on_change(0, &books[0], &out.trades, Timestamp(7), Timestamp(7), false);
+        let MdMessage::Incremental { entries, .. } = h.poll(Timestamp(7)).unwrap() else {
             panic!()
         };
         assert_eq!(entries[0].entry_type, MdEntryType::Trade);
         assert_eq!(entries[0].qty, 20);
         assert_eq!((entries[1].action, entries[1].qty), (MdAction::Change, 30));
-        assert!(h.poll(100).is_none());
+        assert!(h.poll(Timestamp(100)).is_none());
     }
 
     #[test]
@@ -501,20 +502,21 @@ mod tests {
         let mut out = Outputs::default();
         add(&mut books[0], Side::Buy, 100, 1, &mut out);
         add(&mut books[0], Side::Buy, 99, 1, &mut out);
-        h.subscribe(&req(1), &books, 0, 0).unwrap();
-        h.poll(0).unwrap();
+        h.subscribe(&req(1), &books, Timestamp(0), Timestamp(0))
+            .unwrap();
+        h.poll(Timestamp(0)).unwrap();
         // A deeper level changes: nothing for a top-of-book subscriber.
         add(&mut books[0], Side::Buy, 98, 1, &mut out);
-        h.on_change(0, &books[0], &[], 1, 1, false);
-        assert!(h.poll(1).is_none());
+        h.on_change(0, &books[0], &[], Timestamp(1), Timestamp(1), false);
+        assert!(h.poll(Timestamp(1)).is_none());
         // Best bid canceled: delete 100, new 99 at position 1.
         let id = books[0]
             .best_bid()
             .map(|_| books[0].level_orders(Side::Buy, 100)[0].id)
             .unwrap();
-        books[0].cancel(id, 2, &mut out).unwrap();
-        h.on_change(0, &books[0], &[], 2, 2, false);
-        let MdMessage::Incremental { entries, .. } = h.poll(2).unwrap() else {
+        books[0].cancel(id, Timestamp(2), &mut out).unwrap();
+        h.on_change(0, &books[0], &[], Timestamp(2), Timestamp(2), false);
+        let MdMessage::Incremental { entries, .. } = h.poll(Timestamp(2)).unwrap() else {
             panic!()
         };
         let got: Vec<_> = entries
@@ -536,12 +538,13 @@ mod tests {
         let mut r = req(1);
         r.symbols = vec!["ZZZ".into()];
         assert_eq!(
-            h.subscribe(&r, &books, 0, 0),
+            h.subscribe(&r, &books, Timestamp(0), Timestamp(0)),
             Err(MdReject::UnknownSymbol("ZZZ".into()))
         );
-        h.subscribe(&req(1), &books, 0, 0).unwrap();
+        h.subscribe(&req(1), &books, Timestamp(0), Timestamp(0))
+            .unwrap();
         assert_eq!(
-            h.subscribe(&req(1), &books, 0, 0),
+            h.subscribe(&req(1), &books, Timestamp(0), Timestamp(0)),
             Err(MdReject::DuplicateReqId("r1".into()))
         );
         assert!(h.has_subscribers(0));
@@ -554,18 +557,19 @@ mod tests {
     fn delayed_and_stopped_data() {
         let (mut h, mut books) = hub();
         let mut out = Outputs::default();
-        h.subscribe(&req(5), &books, 0, 0).unwrap();
-        h.poll(0).unwrap();
+        h.subscribe(&req(5), &books, Timestamp(0), Timestamp(0))
+            .unwrap();
+        h.poll(Timestamp(0)).unwrap();
         add(&mut books[0], Side::Buy, 100, 1, &mut out);
-        h.on_change(0, &books[0], &[], 10, 60, false);
-        assert!(h.poll(59).is_none());
-        assert_eq!(h.poll_timeout(), Some(60));
-        assert!(h.poll(60).is_some());
+        h.on_change(0, &books[0], &[], Timestamp(10), Timestamp(60), false);
+        assert!(h.poll(Timestamp(59)).is_none());
+        assert_eq!(h.poll_timeout(), Some(Timestamp(60)));
+        assert!(h.poll(Timestamp(60)).is_some());
         add(&mut books[0], Side::Buy, 101, 1, &mut out);
-        h.on_change(0, &books[0], &[], 70, 70, true);
-        assert!(h.poll(1000).is_none());
-        h.resync(&books, 80, 80);
-        let MdMessage::Incremental { entries, .. } = h.poll(80).unwrap() else {
+        h.on_change(0, &books[0], &[], Timestamp(70), Timestamp(70), true);
+        assert!(h.poll(Timestamp(1000)).is_none());
+        h.resync(&books, Timestamp(80), Timestamp(80));
+        let MdMessage::Incremental { entries, .. } = h.poll(Timestamp(80)).unwrap() else {
             panic!()
         };
         assert_eq!(

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use crate::types::{Nanos, Ticks};
+use crate::types::{Duration, Ticks, Timestamp};
 
 /// Trading session status (FIX TradSesStatus 340).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,7 +124,7 @@ pub enum StateEvent {
         /// Level 1, 2 or 3.
         level: u8,
         /// When trading resumes (`None`: closed for the day).
-        until: Option<Nanos>,
+        until: Option<Timestamp>,
     },
     /// Fault injection: the FIX layer should drop this session (or all
     /// sessions when `None`).
@@ -147,7 +147,7 @@ pub enum AdmitError {
 
 /// Market-wide circuit breaker halt durations (US rules: 15 minutes for
 /// levels 1 and 2, rest of day for level 3).
-pub const CIRCUIT_BREAKER_HALT_NS: Nanos = 15 * 60 * 1_000_000_000;
+pub const CIRCUIT_BREAKER_HALT: Duration = Duration::from_secs(15 * 60);
 
 /// Market decline thresholds of the three circuit breaker levels, percent.
 pub const CIRCUIT_BREAKER_LEVELS_PCT: [u32; 3] = [7, 13, 20];
@@ -158,9 +158,9 @@ pub struct MarketState {
     session: SessionStatus,
     status: Vec<InstrumentStatus>,
     bands: Vec<Option<Band>>,
-    circuit_breaker: Option<(u8, Option<Nanos>)>,
+    circuit_breaker: Option<(u8, Option<Timestamp>)>,
     reject_all: Option<String>,
-    md_delay: Nanos,
+    md_delay: Duration,
     md_stopped: bool,
     events: VecDeque<StateEvent>,
 }
@@ -175,7 +175,7 @@ impl MarketState {
             bands: vec![None; n],
             circuit_breaker: None,
             reject_all: None,
-            md_delay: 0,
+            md_delay: Duration::ZERO,
             md_stopped: false,
             events: VecDeque::new(),
         }
@@ -202,11 +202,11 @@ impl MarketState {
         self.bands.get(usize::from(i)).copied().flatten()
     }
     /// Active circuit breaker level and its end.
-    pub fn circuit_breaker(&self) -> Option<(u8, Option<Nanos>)> {
+    pub fn circuit_breaker(&self) -> Option<(u8, Option<Timestamp>)> {
         self.circuit_breaker
     }
-    /// Market data delay in nanoseconds.
-    pub fn market_data_delay(&self) -> Nanos {
+    /// Market data delay.
+    pub fn market_data_delay(&self) -> Duration {
         self.md_delay
     }
     /// True when market data is stopped.
@@ -303,11 +303,11 @@ impl MarketState {
     /// Fires a market-wide circuit breaker: every instrument halts, for 15
     /// minutes (levels 1, 2) or the rest of the day (level 3, which also
     /// closes the session). Levels other than 1..=3 are ignored.
-    pub fn trigger_circuit_breaker(&mut self, level: u8, now: Nanos) {
+    pub fn trigger_circuit_breaker(&mut self, level: u8, now: Timestamp) {
         if !(1..=3).contains(&level) {
             return;
         }
-        let until = (level < 3).then_some(now + CIRCUIT_BREAKER_HALT_NS);
+        let until = (level < 3).then_some(now.saturating_add(CIRCUIT_BREAKER_HALT));
         self.circuit_breaker = Some((level, until));
         self.events
             .push_back(StateEvent::CircuitBreaker { level, until });
@@ -339,7 +339,7 @@ impl MarketState {
     }
 
     /// Time passes: a timed circuit breaker halt ends.
-    pub fn on_time(&mut self, now: Nanos) {
+    pub fn on_time(&mut self, now: Timestamp) {
         if let Some((_, Some(until))) = self.circuit_breaker {
             if now >= until {
                 self.clear_circuit_breaker();
@@ -352,8 +352,8 @@ impl MarketState {
         self.reject_all = text;
     }
 
-    /// Delays market data by `delay` nanoseconds (0: none).
-    pub fn set_market_data_delay(&mut self, delay: Nanos) {
+    /// Delays market data by `delay` (zero: none).
+    pub fn set_market_data_delay(&mut self, delay: Duration) {
         self.md_delay = delay;
     }
 
@@ -421,19 +421,21 @@ mod tests {
     fn circuit_breaker_halts_all_then_resumes() {
         let mut m = MarketState::new(3);
         m.set_session(SessionStatus::Open);
-        m.trigger_circuit_breaker(1, 1_000);
+        let t = Timestamp(1_000);
+        m.trigger_circuit_breaker(1, t);
         for i in 0..3 {
             assert!(matches!(
                 m.admit(i),
                 Err(AdmitError::Halted(HaltReason::CircuitBreaker(1)))
             ));
         }
-        m.on_time(1_000 + CIRCUIT_BREAKER_HALT_NS - 1);
+        let end = t.saturating_add(CIRCUIT_BREAKER_HALT);
+        m.on_time(Timestamp(end.0 - 1));
         assert!(m.admit(0).is_err());
-        m.on_time(1_000 + CIRCUIT_BREAKER_HALT_NS);
+        m.on_time(end);
         assert!(m.admit(0).is_ok());
-        m.trigger_circuit_breaker(3, 5);
-        m.on_time(u64::MAX);
+        m.trigger_circuit_breaker(3, Timestamp(5));
+        m.on_time(Timestamp(i64::MAX));
         assert!(m.admit(0).is_err());
         assert_eq!(m.session(), SessionStatus::Closed);
     }

@@ -33,7 +33,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use crate::market_state::SessionStatus;
-use crate::types::Nanos;
+use crate::types::{Duration, Timestamp};
 
 /// One market action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,8 +78,8 @@ pub enum Action {
     },
     /// Delay market data.
     DelayMarketData {
-        /// Delay in nanoseconds.
-        delay: Nanos,
+        /// The delay (zero: none).
+        delay: Duration,
     },
     /// Stop market data.
     StopMarketData,
@@ -98,7 +98,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimedAction {
     /// Offset from the scenario start.
-    pub at: Nanos,
+    pub at: Duration,
     /// What to do.
     pub action: Action,
     /// 1-based source line.
@@ -132,8 +132,9 @@ impl fmt::Display for ScenarioError {
     }
 }
 
-/// Parses a duration such as `250ms`, `1.5s`, `2m`.
-pub fn parse_duration(s: &str) -> Result<Nanos, String> {
+/// Parses a duration such as `250ms`, `1.5s`, `2m` (at most `i64::MAX`
+/// nanoseconds, about 292 years: an offset must stay an instant).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("duration {s:?} has no unit (ns, us, ms, s, m, h)"))?;
@@ -163,7 +164,11 @@ pub fn parse_duration(s: &str) -> Result<Nanos, String> {
             "duration {s:?} is not a whole number of nanoseconds"
         ));
     }
-    u64::try_from(v).map_err(|_| format!("duration {s:?} too large"))
+    i64::try_from(v)
+        .ok()
+        .and_then(|n| u64::try_from(n).ok())
+        .map(Duration::from_nanos)
+        .ok_or_else(|| format!("duration {s:?} too large"))
 }
 
 fn parse_pct(s: &str) -> Result<Decimal, String> {
@@ -296,7 +301,7 @@ fn parse_action(words: &[&str]) -> Result<Action, String> {
 pub fn parse_scenario(text: &str, file: &str) -> Result<Vec<TimedAction>, ScenarioError> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    let mut last: Nanos = 0;
+    let mut last = Duration::ZERO;
     for (n, raw) in text.lines().enumerate() {
         let line = n + 1;
         let content = raw.split('#').next().unwrap_or("").trim();
@@ -320,7 +325,11 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Vec<TimedAction>, Scenar
         match (at, action) {
             (Ok(at), Ok(action)) => {
                 if at < last {
-                    err(format!("time goes backwards ({at} ns after {last} ns)"));
+                    err(format!(
+                        "time goes backwards ({} ns after {} ns)",
+                        at.as_nanos(),
+                        last.as_nanos()
+                    ));
                     continue;
                 }
                 last = at;
@@ -350,13 +359,13 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Vec<TimedAction>, Scenar
 #[derive(Debug, Clone)]
 pub struct ScenarioRunner {
     actions: Vec<TimedAction>,
-    start: Nanos,
+    start: Timestamp,
     next: usize,
 }
 
 impl ScenarioRunner {
     /// A runner whose offsets count from `start`.
-    pub fn new(actions: Vec<TimedAction>, start: Nanos) -> Self {
+    pub fn new(actions: Vec<TimedAction>, start: Timestamp) -> Self {
         ScenarioRunner {
             actions,
             start,
@@ -365,7 +374,7 @@ impl ScenarioRunner {
     }
 
     /// The next action due at or before `now`, if any.
-    pub fn poll_due(&mut self, now: Nanos) -> Option<TimedAction> {
+    pub fn poll_due(&mut self, now: Timestamp) -> Option<TimedAction> {
         let a = self.actions.get(self.next)?;
         if self.start.saturating_add(a.at) <= now {
             self.next += 1;
@@ -376,7 +385,7 @@ impl ScenarioRunner {
     }
 
     /// When the next action is due (absolute), for timers.
-    pub fn poll_timeout(&self) -> Option<Nanos> {
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
         self.actions
             .get(self.next)
             .map(|a| self.start.saturating_add(a.at))
@@ -393,7 +402,7 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    const S: Nanos = 1_000_000_000;
+    const S: Duration = Duration::from_secs(1);
 
     #[test]
     fn parses_every_action() {
@@ -420,7 +429,7 @@ mod tests {
         assert_eq!(
             v[1],
             TimedAction {
-                at: 10 * S,
+                at: S.saturating_mul(10),
                 action: Action::Halt {
                     symbol: "AAPL".into(),
                     reason: "news pending".into()
@@ -428,8 +437,8 @@ mod tests {
                 line: 3
             }
         );
-        assert_eq!(v[3].at, 70 * S);
-        assert_eq!(v[4].at, 120 * S);
+        assert_eq!(v[3].at, S.saturating_mul(70));
+        assert_eq!(v[4].at, S.saturating_mul(120));
         assert_eq!(
             v[5].action,
             Action::Shock {
@@ -438,8 +447,13 @@ mod tests {
             }
         );
         assert_eq!(v[7].action, Action::DropSession { comp_id: None });
-        assert_eq!(v[8].at, 131 * S + S / 2);
-        assert_eq!(v[8].action, Action::DelayMarketData { delay: 250_000_000 });
+        assert_eq!(v[8].at, Duration::from_millis(131_500));
+        assert_eq!(
+            v[8].action,
+            Action::DelayMarketData {
+                delay: Duration::from_millis(250)
+            }
+        );
         assert_eq!(v[13].action, Action::EndOfDay);
     }
 
@@ -456,13 +470,17 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("1500us"), Ok(1_500_000));
-        assert_eq!(parse_duration("2m"), Ok(120 * S));
+        assert_eq!(parse_duration("1500us"), Ok(Duration::from_micros(1_500)));
+        assert_eq!(parse_duration("2m"), Ok(S.saturating_mul(120)));
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("0.5ns").is_err());
-        // Beyond u64 nanoseconds, and beyond Decimal's range once scaled:
-        // an error, not a panic.
+        // Beyond i64 nanoseconds (the end of Timestamp), beyond u64, and
+        // beyond Decimal's range once scaled: an error, not a panic.
+        assert_eq!(parse_duration("9223372036854775807ns"), Ok(Duration::MAX));
+        assert!(parse_duration("9223372036854775808ns")
+            .unwrap_err()
+            .contains("too large"));
         assert!(parse_duration("18446744074s")
             .unwrap_err()
             .contains("too large"));
@@ -475,13 +493,20 @@ mod tests {
     #[test]
     fn runner_hands_out_due_actions_in_order() {
         let v = parse_scenario("@1s stop_md\n@1s start_md\n@3s reject_all on\n", "t").unwrap();
-        let mut r = ScenarioRunner::new(v, 100);
-        assert_eq!(r.poll_timeout(), Some(100 + S));
-        assert!(r.poll_due(100 + S - 1).is_none());
-        assert_eq!(r.poll_due(100 + S).unwrap().action, Action::StopMarketData);
-        assert_eq!(r.poll_due(100 + S).unwrap().action, Action::StartMarketData);
-        assert!(r.poll_due(100 + 2 * S).is_none());
-        assert!(r.poll_due(100 + 3 * S).is_some());
+        let t = |ns: i64| Timestamp(100 + ns);
+        let s = Timestamp::SECOND;
+        let mut r = ScenarioRunner::new(v, Timestamp(100));
+        assert_eq!(r.poll_timeout(), Some(t(s)));
+        assert!(r.poll_due(t(s - 1)).is_none());
+        assert_eq!(r.poll_due(t(s)).unwrap().action, Action::StopMarketData);
+        assert_eq!(r.poll_due(t(s)).unwrap().action, Action::StartMarketData);
+        assert!(r.poll_due(t(2 * s)).is_none());
+        assert!(r.poll_due(t(3 * s)).is_some());
         assert!(r.is_done());
+        // An offset from a file cannot wrap past the end of time.
+        let far = parse_scenario("@9223372036854775807ns stop_md\n", "t").unwrap();
+        let mut r = ScenarioRunner::new(far, Timestamp(100));
+        assert_eq!(r.poll_timeout(), Some(Timestamp(i64::MAX)));
+        assert!(r.poll_due(Timestamp(i64::MAX - 1)).is_none());
     }
 }

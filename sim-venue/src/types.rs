@@ -1,12 +1,13 @@
 //! Value types shared by every part of the venue: identifiers,
-//! quantities, tick prices and timestamps, and the domain's sides, order
+//! quantities, tick prices, timestamps and durations, and the domain's sides, order
 //! types and time in force.
 //!
 //! Prices inside the engine are integer ticks ([`Ticks`]); conversion to and
 //! from `rust_decimal::Decimal` happens only at the API edge (see
 //! [`ticks_from_price`] and [`price_from_ticks`]). Quantities are whole
-//! units (shares or contracts). Times are UTC nanoseconds since the Unix
-//! epoch, always passed in by the caller.
+//! units (shares or contracts). Times are [`Timestamp`]s (UTC nanoseconds
+//! since the Unix epoch), always passed in by the caller; lengths of time
+//! are [`Duration`]s.
 
 use std::fmt;
 
@@ -20,8 +21,12 @@ use serde::{Deserialize, Serialize};
 /// and FOK only, and refuses the rest where orders enter it.
 pub use domain::{OrdType, Side, TimeInForce};
 
-/// UTC nanoseconds since the Unix epoch. Always supplied by the caller.
-pub type Nanos = u64;
+/// Instants are the workspace's one time type (`domain::Timestamp`, UTC
+/// nanoseconds since the Unix epoch, always supplied by the caller);
+/// latencies, delays, timer periods and scenario offsets are a
+/// `domain::Duration` (the same nanoseconds, never negative), added to an
+/// instant explicitly and saturating.
+pub use domain::{Duration, Timestamp};
 
 /// Order quantity in whole units (shares, contracts).
 pub type Qty = u64;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use sim_venue::matching::{ExecKind, NewOrder, OrderBook, Outputs};
-use sim_venue::types::{AccountId, OrdType, OrderId, Side, StpMode, TimeInForce};
+use sim_venue::types::{AccountId, OrdType, OrderId, Side, StpMode, TimeInForce, Timestamp};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -297,7 +297,7 @@ proptest! {
         let mut ledger: HashMap<OrderId, (u64, u64, u64)> = HashMap::new();
         for (n, op) in ops.iter().enumerate() {
             out.clear();
-            let now = n as u64;
+            let now = Timestamp(n as i64);
             let before = model.trades.len();
             match op {
                 Op::Submit(o) => {

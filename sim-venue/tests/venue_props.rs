@@ -10,12 +10,12 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use sim_venue::instruments::default_instruments;
 use sim_venue::matching::OrdStatus;
-use sim_venue::types::{OrdType, OrderId, Side, TimeInForce};
+use sim_venue::types::{Duration, OrdType, OrderId, Side, TimeInForce, Timestamp};
 use sim_venue::venue::{
     CancelRequest, ExecType, NewOrderRequest, ReplaceRequest, Report, Venue, VenueConfig,
 };
 
-const T0: u64 = 1_773_153_000 * 1_000_000_000;
+const T0: Timestamp = Timestamp(1_773_153_000 * Timestamp::SECOND);
 
 #[derive(Debug, Clone)]
 enum Req {
@@ -31,7 +31,7 @@ enum Req {
     },
     Cancel(usize),
     Replace(usize, i64, u64),
-    Wait(u64),
+    Wait(Duration),
 }
 
 fn arb_req() -> impl Strategy<Value = Req> {
@@ -40,7 +40,7 @@ fn arb_req() -> impl Strategy<Value = Req> {
             .prop_map(|(sym, buy, market, off, qty, tif, acc, iceberg)| Req::New { sym, buy, market, off, qty, tif, acc, iceberg }),
         2 => any::<usize>().prop_map(Req::Cancel),
         2 => (any::<usize>(), -4i64..4, 1u64..400).prop_map(|(i, o, q)| Req::Replace(i, o, q)),
-        1 => (1u64..2_000).prop_map(|ms| Req::Wait(ms * 1_000_000)),
+        1 => (1u64..2_000).prop_map(|ms| Req::Wait(Duration::from_millis(ms))),
     ]
 }
 
@@ -113,7 +113,7 @@ proptest! {
                     }
                 }
                 Req::Wait(d) => {
-                    now += d;
+                    now = now.saturating_add(*d);
                     v.handle_timeout(now);
                 }
                 _ => {}

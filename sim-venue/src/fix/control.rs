@@ -13,6 +13,7 @@
 
 use super::VenueInput;
 use crate::scenario::{parse_scenario, Action};
+use crate::types::Timestamp;
 use crate::venue::Venue;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,7 +30,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub(super) fn apply(self, v: &mut Venue, now: u64) -> Result<String, String> {
+    pub(super) fn apply(self, v: &mut Venue, now: Timestamp) -> Result<String, String> {
         match self {
             Command::Actions(actions) => {
                 for a in &actions {

@@ -16,7 +16,7 @@ pub mod control;
 pub mod inbound;
 pub mod outbound;
 
-use crate::types::Nanos;
+use crate::types::Timestamp;
 use crate::venue::{Report, Venue, VenueEvent, VenueHost};
 use chrono::Utc;
 use fix_engine::codec::{Message, MessageBuilder};
@@ -69,8 +69,11 @@ pub struct RunningVenues {
     pub comp_ids: Vec<String>,
 }
 
-pub fn now_nanos() -> Nanos {
-    Utc::now().timestamp_nanos_opt().unwrap_or_default() as Nanos
+/// The wall clock as a [`Timestamp`] (UTC nanoseconds): the one place the
+/// simulated exchange reads a clock; the venue logic takes `now` as an
+/// argument.
+pub fn now_nanos() -> Timestamp {
+    Timestamp(Utc::now().timestamp_nanos_opt().unwrap_or_default())
 }
 
 /// Starts the acceptor and the venue task for `venues`.
@@ -190,8 +193,8 @@ impl VenueTask {
             let sleep = async {
                 match deadline {
                     Some(d) => {
-                        let wait = d.saturating_sub(now_nanos());
-                        tokio::time::sleep(std::time::Duration::from_nanos(wait)).await
+                        let wait = d.saturating_duration_since(now_nanos());
+                        tokio::time::sleep(wait.into()).await
                     }
                     None => std::future::pending().await,
                 }

@@ -11,15 +11,13 @@ use super::inbound::split_account;
 use crate::market_data::{MdAction, MdEntryType, MdMessage, MdReject};
 use crate::market_state::{HaltReason, SessionStatus};
 use crate::matching::OrdStatus;
-use crate::types::{Liquidity, Nanos, OrdType, Side, TimeInForce};
+use crate::types::{Liquidity, OrdType, Side, TimeInForce, Timestamp};
 use crate::venue::{CancelReject, ExecType, ExecutionReport};
-use chrono::{DateTime, Utc};
 use fix_engine::codec::time::{format_utc_string, TimePrecision};
 use fix_engine::codec::MessageBuilder;
 
-pub fn ts(nanos: Nanos) -> String {
-    let t = DateTime::<Utc>::from_timestamp_nanos(nanos as i64);
-    format_utc_string(t, TimePrecision::Micros)
+pub fn ts(t: Timestamp) -> String {
+    format_utc_string(t.to_datetime(), TimePrecision::Micros)
 }
 
 fn side_char(s: Side) -> &'static str {

@@ -14,7 +14,7 @@ use super::random_walk::RandomWalk;
 use super::volume_profile::VolumeProfile;
 use crate::instruments::Instrument;
 use crate::matching::{NewOrder, OrderBook, Outputs};
-use crate::types::{AccountId, Nanos, OrderId, Side, Ticks, TimeInForce};
+use crate::types::{AccountId, Duration, OrderId, Side, Ticks, TimeInForce, Timestamp};
 
 /// The account of the simulated liquidity provider in every book.
 pub const LP_ACCOUNT: AccountId = AccountId(0);
@@ -34,9 +34,9 @@ pub struct LiquidityConfig {
     /// Distance between levels, in ticks.
     pub level_step_ticks: u32,
     /// How often quotes are refreshed (replenished and moved).
-    pub refresh_ns: Nanos,
+    pub refresh_ns: Duration,
     /// Random walk step.
-    pub walk_step_ns: Nanos,
+    pub walk_step_ns: Duration,
     /// Scale quote size with the intraday volume profile.
     pub follow_volume_profile: bool,
 }
@@ -49,8 +49,8 @@ impl Default for LiquidityConfig {
             size: 500,
             half_spread_ticks: 1,
             level_step_ticks: 1,
-            refresh_ns: 100_000_000,
-            walk_step_ns: 1_000_000_000,
+            refresh_ns: Duration::from_millis(100),
+            walk_step_ns: Duration::from_secs(1),
             follow_volume_profile: true,
         }
     }
@@ -78,10 +78,10 @@ impl LiquidityConfig {
                 "must be at least 1".into(),
             ));
         }
-        if self.refresh_ns == 0 {
+        if self.refresh_ns.is_zero() {
             v.push(("liquidity.refresh_ns".into(), "must be positive".into()));
         }
-        if self.walk_step_ns == 0 {
+        if self.walk_step_ns.is_zero() {
             v.push(("liquidity.walk_step_ns".into(), "must be positive".into()));
         }
         v
@@ -103,13 +103,18 @@ pub struct LiquidityProvider {
     walks: Vec<RandomWalk>,
     lots: Vec<u64>,
     quotes: Vec<Vec<Quote>>,
-    next_refresh: Nanos,
+    next_refresh: Timestamp,
 }
 
 impl LiquidityProvider {
     /// One walk per instrument, all from `seed` (stream = instrument
     /// index), starting at each reference price at `now`.
-    pub fn new(config: LiquidityConfig, seed: u64, instruments: &[Instrument], now: Nanos) -> Self {
+    pub fn new(
+        config: LiquidityConfig,
+        seed: u64,
+        instruments: &[Instrument],
+        now: Timestamp,
+    ) -> Self {
         let walks = instruments
             .iter()
             .enumerate()
@@ -145,7 +150,7 @@ impl LiquidityProvider {
     }
 
     /// Advances every walk to `now`.
-    pub fn advance(&mut self, now: Nanos) {
+    pub fn advance(&mut self, now: Timestamp) {
         for w in &mut self.walks {
             w.advance(now);
         }
@@ -159,22 +164,22 @@ impl LiquidityProvider {
     }
 
     /// True when a refresh is due at `now`.
-    pub fn refresh_due(&self, now: Nanos) -> bool {
+    pub fn refresh_due(&self, now: Timestamp) -> bool {
         self.config.enabled && now >= self.next_refresh
     }
 
     /// When the next refresh is due.
-    pub fn next_refresh(&self) -> Option<Nanos> {
+    pub fn next_refresh(&self) -> Option<Timestamp> {
         self.config.enabled.then_some(self.next_refresh)
     }
 
     /// Marks a refresh done at `now`.
-    pub fn refreshed(&mut self, now: Nanos) {
-        self.next_refresh = now + self.config.refresh_ns;
+    pub fn refreshed(&mut self, now: Timestamp) {
+        self.next_refresh = now.saturating_add(self.config.refresh_ns);
     }
 
     /// Quote size at `now` for instrument `i`.
-    pub fn quote_size(&self, i: usize, now: Nanos) -> u64 {
+    pub fn quote_size(&self, i: usize, now: Timestamp) -> u64 {
         let lot = self.lots.get(i).copied().unwrap_or(1);
         let w = if self.config.follow_volume_profile {
             self.profile.weight_at(now)
@@ -187,7 +192,7 @@ impl LiquidityProvider {
 
     /// Brings instrument `i`'s quotes in `book` to the target ladder:
     /// cancels quotes away from it, tops up levels below size.
-    pub fn requote(&mut self, i: usize, book: &mut OrderBook, now: Nanos, out: &mut Outputs) {
+    pub fn requote(&mut self, i: usize, book: &mut OrderBook, now: Timestamp, out: &mut Outputs) {
         if !self.config.enabled || i >= self.walks.len() {
             return;
         }
@@ -260,14 +265,17 @@ mod tests {
             levels: 3,
             ..LiquidityConfig::default()
         };
-        (LiquidityProvider::new(cfg, 9, &ins, 0), OrderBook::new(0))
+        (
+            LiquidityProvider::new(cfg, 9, &ins, Timestamp(0)),
+            OrderBook::new(0),
+        )
     }
 
     #[test]
     fn quotes_a_ladder_around_the_reference() {
         let (mut lp, mut book) = setup();
         let mut out = Outputs::default();
-        lp.requote(0, &mut book, 0, &mut out);
+        lp.requote(0, &mut book, Timestamp(0), &mut out);
         let bids: Vec<_> = book
             .depth(Side::Buy, 10)
             .map(|l| (l.price, l.visible_qty))
@@ -284,12 +292,12 @@ mod tests {
     fn replenishes_after_fills_and_follows_the_walk() {
         let (mut lp, mut book) = setup();
         let mut out = Outputs::default();
-        lp.requote(0, &mut book, 0, &mut out);
+        lp.requote(0, &mut book, Timestamp(0), &mut out);
         let taker = NewOrder::limit(AccountId(5), Side::Buy, 19_002, 150, TimeInForce::Ioc);
-        book.submit(&taker, 1, &mut out).unwrap();
+        book.submit(&taker, Timestamp(1), &mut out).unwrap();
         assert_eq!(book.best_ask().unwrap().price, 19_002);
         out.clear();
-        lp.requote(0, &mut book, 2, &mut out);
+        lp.requote(0, &mut book, Timestamp(2), &mut out);
         assert_eq!(book.best_ask().unwrap().price, 19_001);
         assert_eq!(book.best_ask().unwrap().visible_qty, 100);
         let lv: Vec<_> = book.depth(Side::Sell, 10).map(|l| l.visible_qty).collect();
@@ -297,7 +305,7 @@ mod tests {
         // Move the reference: the ladder follows, stale quotes are canceled.
         lp.shock(0, 1.0);
         let r = lp.reference(0);
-        lp.requote(0, &mut book, 3, &mut out);
+        lp.requote(0, &mut book, Timestamp(3), &mut out);
         assert_eq!(book.best_bid().unwrap().price, r - 1);
         assert_eq!(book.best_ask().unwrap().price, r + 1);
         assert_eq!(book.order_count(), 6);
@@ -308,12 +316,12 @@ mod tests {
     fn a_moving_market_fills_resting_client_orders() {
         let (mut lp, mut book) = setup();
         let mut out = Outputs::default();
-        lp.requote(0, &mut book, 0, &mut out);
+        lp.requote(0, &mut book, Timestamp(0), &mut out);
         let client = NewOrder::limit(AccountId(5), Side::Sell, 19_050, 10, TimeInForce::Day);
-        let id = book.submit(&client, 1, &mut out).unwrap();
+        let id = book.submit(&client, Timestamp(1), &mut out).unwrap();
         out.clear();
         lp.shock(0, 1.0); // reference to ~19190: LP bids now above 19050
-        lp.requote(0, &mut book, 2, &mut out);
+        lp.requote(0, &mut book, Timestamp(2), &mut out);
         assert!(out
             .events
             .iter()
@@ -334,10 +342,10 @@ mod tests {
             },
             1,
             &ins,
-            0,
+            Timestamp(0),
         );
         // 1970-01-01 00:00 UTC is outside the session: midday weight 0.5.
-        assert_eq!(lp.quote_size(0, 0), 500);
+        assert_eq!(lp.quote_size(0, Timestamp(0)), 500);
         let bad = LiquidityConfig {
             levels: 0,
             half_spread_ticks: 0,

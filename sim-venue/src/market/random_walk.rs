@@ -10,11 +10,11 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::types::{Nanos, Ticks};
+use crate::types::{Duration, Ticks, Timestamp};
 
 /// Length of a US equity trading day (6.5 hours), the unit of the daily
 /// volatility.
-pub const TRADING_DAY_NS: Nanos = 23_400 * 1_000_000_000;
+pub const TRADING_DAY: Duration = Duration::from_secs(23_400);
 
 /// The walk never goes above this many ticks (so quoting around it cannot
 /// overflow).
@@ -28,8 +28,8 @@ pub struct RandomWalk {
     value: f64,
     /// Standard deviation of one step's relative move.
     sigma_step: f64,
-    step_ns: Nanos,
-    last: Nanos,
+    step: Duration,
+    last: Timestamp,
 }
 
 impl RandomWalk {
@@ -41,18 +41,19 @@ impl RandomWalk {
         stream: u64,
         start: Ticks,
         daily_vol_pct: f64,
-        step_ns: Nanos,
-        now: Nanos,
+        step: Duration,
+        now: Timestamp,
     ) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(stream);
-        let step_ns = step_ns.max(1);
-        let sigma_step = (daily_vol_pct / 100.0) * (step_ns as f64 / TRADING_DAY_NS as f64).sqrt();
+        let step = step.max(Duration::from_nanos(1));
+        let sigma_step = (daily_vol_pct / 100.0)
+            * (step.as_nanos() as f64 / TRADING_DAY.as_nanos() as f64).sqrt();
         RandomWalk {
             rng,
             value: start.max(1) as f64,
             sigma_step,
-            step_ns,
+            step,
             last: now,
         }
     }
@@ -63,9 +64,9 @@ impl RandomWalk {
     }
 
     /// Advances to `now` in whole steps and returns the price.
-    pub fn advance(&mut self, now: Nanos) -> Ticks {
-        while now >= self.last + self.step_ns {
-            self.last += self.step_ns;
+    pub fn advance(&mut self, now: Timestamp) -> Ticks {
+        while now >= self.last.saturating_add(self.step) {
+            self.last = self.last.saturating_add(self.step);
             let z: f64 = (0..12).map(|_| self.rng.gen::<f64>()).sum::<f64>() - 6.0;
             self.value = (self.value * (1.0 + self.sigma_step * z)).clamp(1.0, MAX_WALK_TICKS);
         }
@@ -95,9 +96,16 @@ impl RandomWalk {
 mod tests {
     use super::*;
 
+    const SEC: Duration = Duration::from_secs(1);
+    const SEC_NS: i64 = Timestamp::SECOND;
+    const MS: Duration = Duration::from_millis(1);
+    const MS_NS: i64 = 1_000_000;
+
     fn path(seed: u64, stream: u64) -> Vec<Ticks> {
-        let mut w = RandomWalk::new(seed, stream, 19_000, 2.0, 1_000_000_000, 0);
-        (1..=500).map(|s| w.advance(s * 1_000_000_000)).collect()
+        let mut w = RandomWalk::new(seed, stream, 19_000, 2.0, SEC, Timestamp(0));
+        (1..=500)
+            .map(|s| w.advance(Timestamp(s * SEC_NS)))
+            .collect()
     }
 
     #[test]
@@ -109,26 +117,26 @@ mod tests {
 
     #[test]
     fn path_does_not_depend_on_call_cadence() {
-        let mut a = RandomWalk::new(7, 0, 10_000, 3.0, 1_000_000, 0);
-        let mut b = RandomWalk::new(7, 0, 10_000, 3.0, 1_000_000, 0);
-        for t in 1..=1000u64 {
-            a.advance(t * 1_000_000);
+        let mut a = RandomWalk::new(7, 0, 10_000, 3.0, MS, Timestamp(0));
+        let mut b = RandomWalk::new(7, 0, 10_000, 3.0, MS, Timestamp(0));
+        for t in 1..=1000 {
+            a.advance(Timestamp(t * MS_NS));
         }
-        b.advance(500 * 1_000_000 + 17);
-        assert_eq!(a.ticks(), b.advance(1000 * 1_000_000));
+        b.advance(Timestamp(500 * MS_NS + 17));
+        assert_eq!(a.ticks(), b.advance(Timestamp(1000 * MS_NS)));
     }
 
     #[test]
     fn moves_with_plausible_size_and_stays_positive() {
         // One trading day at 2% daily vol, 1 s steps: the end should be
         // within a few sigma of the start, and the price moved.
-        let mut w = RandomWalk::new(1, 0, 19_000, 2.0, 1_000_000_000, 0);
-        let end = w.advance(TRADING_DAY_NS);
+        let mut w = RandomWalk::new(1, 0, 19_000, 2.0, SEC, Timestamp(0));
+        let end = w.advance(Timestamp(0).saturating_add(TRADING_DAY));
         assert!(end != 19_000);
         assert!((17_000..21_000).contains(&end), "{end}");
-        let mut w = RandomWalk::new(1, 0, 2, 50.0, 1_000_000, 0);
+        let mut w = RandomWalk::new(1, 0, 2, 50.0, MS, Timestamp(0));
         for t in 1..10_000 {
-            assert!(w.advance(t * 1_000_000) >= 1);
+            assert!(w.advance(Timestamp(t * MS_NS)) >= 1);
         }
         w.shock(-99.9);
         assert!(w.ticks() >= 1);

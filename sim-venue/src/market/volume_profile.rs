@@ -9,7 +9,7 @@
 use chrono::{TimeZone, Timelike};
 use chrono_tz::America::New_York;
 
-use crate::types::Nanos;
+use crate::types::Timestamp;
 
 /// Session open, minutes after midnight New York time.
 pub const SESSION_OPEN_MIN: u32 = 9 * 60 + 30;
@@ -60,11 +60,11 @@ impl VolumeProfile {
     }
 
     /// Session fraction of a UTC time, `None` outside 09:30-16:00 New York.
-    pub fn session_fraction(now: Nanos) -> Option<f64> {
-        let secs = (now / 1_000_000_000) as i64;
+    pub fn session_fraction(now: Timestamp) -> Option<f64> {
+        let secs = now.0.div_euclid(Timestamp::SECOND);
         let local = New_York.timestamp_opt(secs, 0).single()?;
-        let sec_of_day =
-            local.num_seconds_from_midnight() as f64 + (now % 1_000_000_000) as f64 / 1e9;
+        let sec_of_day = local.num_seconds_from_midnight() as f64
+            + now.0.rem_euclid(Timestamp::SECOND) as f64 / 1e9;
         let open = f64::from(SESSION_OPEN_MIN) * 60.0;
         let close = f64::from(SESSION_CLOSE_MIN) * 60.0;
         if sec_of_day < open || sec_of_day >= close {
@@ -74,7 +74,7 @@ impl VolumeProfile {
     }
 
     /// Weight at a UTC time; outside the session, the midday weight.
-    pub fn weight_at(&self, now: Nanos) -> f64 {
+    pub fn weight_at(&self, now: Timestamp) -> f64 {
         Self::session_fraction(now).map_or(self.midday, |x| self.weight(x))
     }
 }
@@ -84,7 +84,7 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn ny(h: u32, m: u32) -> Nanos {
+    fn ny(h: u32, m: u32) -> Timestamp {
         let t = New_York
             .from_local_datetime(
                 &NaiveDate::from_ymd_opt(2026, 3, 10)
@@ -94,7 +94,7 @@ mod tests {
             )
             .single()
             .unwrap();
-        t.timestamp() as u64 * 1_000_000_000
+        Timestamp(t.timestamp() * Timestamp::SECOND)
     }
 
     #[test]

@@ -6,8 +6,8 @@ use super::events::{CancelReason, CancelRejectReason, ExecEvent, ExecKind, Outpu
 use super::levels::{Levels, Node, NIL};
 use super::order::{BookReject, NewOrder, RestingOrder};
 use crate::types::{
-    AccountId, ExecId, Liquidity, Nanos, OrdType, OrderId, Qty, Side, StpMode, Ticks, TimeInForce,
-    TradeId,
+    AccountId, ExecId, Liquidity, OrdType, OrderId, Qty, Side, StpMode, Ticks, TimeInForce,
+    Timestamp, TradeId,
 };
 
 /// One price level as seen from outside: price, displayed quantity, total
@@ -38,7 +38,7 @@ struct Taker {
 }
 
 impl Taker {
-    fn event(&self, exec_id: ExecId, kind: ExecKind, now: Nanos) -> ExecEvent {
+    fn event(&self, exec_id: ExecId, kind: ExecKind, now: Timestamp) -> ExecEvent {
         ExecEvent {
             exec_id,
             order_id: self.id,
@@ -204,7 +204,7 @@ impl OrderBook {
     pub fn submit(
         &mut self,
         order: &NewOrder,
-        now: Nanos,
+        now: Timestamp,
         out: &mut Outputs,
     ) -> Result<OrderId, BookReject> {
         if order.qty == 0 {
@@ -293,7 +293,7 @@ impl OrderBook {
     pub fn cancel(
         &mut self,
         id: OrderId,
-        now: Nanos,
+        now: Timestamp,
         out: &mut Outputs,
     ) -> Result<(), CancelRejectReason> {
         self.cancel_with(id, CancelReason::Requested, now, out)
@@ -304,7 +304,7 @@ impl OrderBook {
         &mut self,
         id: OrderId,
         reason: CancelReason,
-        now: Nanos,
+        now: Timestamp,
         out: &mut Outputs,
     ) -> Result<(), CancelRejectReason> {
         let &slot = self
@@ -336,7 +336,7 @@ impl OrderBook {
         id: OrderId,
         new_price: Option<Ticks>,
         new_qty: Qty,
-        now: Nanos,
+        now: Timestamp,
         out: &mut Outputs,
     ) -> Result<(), CancelRejectReason> {
         let &slot = self
@@ -433,7 +433,7 @@ impl OrderBook {
 
     /// Expires every resting DAY order (end of the trading day). GTC orders
     /// stay.
-    pub fn expire_day_orders(&mut self, now: Nanos, out: &mut Outputs) {
+    pub fn expire_day_orders(&mut self, now: Timestamp, out: &mut Outputs) {
         let ids: Vec<OrderId> = self
             .resting_orders()
             .into_iter()
@@ -451,7 +451,7 @@ impl OrderBook {
     }
 
     /// Cancels every resting order (operator action).
-    pub fn cancel_all(&mut self, now: Nanos, out: &mut Outputs) {
+    pub fn cancel_all(&mut self, now: Timestamp, out: &mut Outputs) {
         let ids: Vec<OrderId> = self.resting_orders().into_iter().map(|o| o.id).collect();
         for id in ids {
             // Ids were just read from the book, so the cancel cannot fail.
@@ -493,7 +493,13 @@ impl OrderBook {
         }
     }
 
-    fn node_event(n: &Node, exec_id: ExecId, kind: ExecKind, leaves: Qty, now: Nanos) -> ExecEvent {
+    fn node_event(
+        n: &Node,
+        exec_id: ExecId,
+        kind: ExecKind,
+        leaves: Qty,
+        now: Timestamp,
+    ) -> ExecEvent {
         ExecEvent {
             exec_id,
             order_id: n.id,
@@ -592,7 +598,7 @@ impl OrderBook {
     /// Matches an aggressor against the opposite side. Returns true when
     /// self-trade prevention stopped the aggressor (its remainder must be
     /// canceled by the caller).
-    fn match_incoming(&mut self, t: &mut Taker, now: Nanos, out: &mut Outputs) -> bool {
+    fn match_incoming(&mut self, t: &mut Taker, now: Timestamp, out: &mut Outputs) -> bool {
         let limit = self.taker_limit(t);
         let opp = t.side.opposite();
         while t.remaining > 0 {

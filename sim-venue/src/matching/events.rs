@@ -5,7 +5,7 @@
 //! Events carry prices in ticks and notional in tick-units; the venue layer
 //! (`crate::venue`) turns them into Decimal-priced reports.
 
-use crate::types::{AccountId, ExecId, Liquidity, Nanos, OrderId, Qty, Side, Ticks, TradeId};
+use crate::types::{AccountId, ExecId, Liquidity, OrderId, Qty, Side, Ticks, Timestamp, TradeId};
 
 /// Why the engine canceled (part of) an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,7 +127,7 @@ pub struct ExecEvent {
     /// Sum of fill quantity times fill price in ticks (AvgPx = this / cum).
     pub cum_notional: i128,
     /// Engine time of the event.
-    pub timestamp: Nanos,
+    pub timestamp: Timestamp,
 }
 
 impl ExecEvent {
@@ -163,7 +163,7 @@ pub struct Trade {
     /// Account of the sell order.
     pub sell_account: AccountId,
     /// Engine time.
-    pub timestamp: Nanos,
+    pub timestamp: Timestamp,
 }
 
 impl Trade {

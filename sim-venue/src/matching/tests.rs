@@ -1,7 +1,7 @@
 //! Unit tests of the matching rules, one scenario each.
 
 use super::*;
-use crate::types::{AccountId, Liquidity, OrderId, Side, StpMode, TimeInForce};
+use crate::types::{AccountId, Liquidity, OrderId, Side, StpMode, TimeInForce, Timestamp};
 
 const A: AccountId = AccountId(1);
 const B: AccountId = AccountId(2);
@@ -35,12 +35,18 @@ fn last(out: &Outputs, id: OrderId) -> ExecEvent {
 fn limit_orders_rest_and_cross_at_maker_price() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let s = b.submit(&lim(A, Side::Sell, 101, 10), 1, &mut out).unwrap();
-    let bb = b.submit(&lim(B, Side::Buy, 100, 5), 2, &mut out).unwrap();
+    let s = b
+        .submit(&lim(A, Side::Sell, 101, 10), Timestamp(1), &mut out)
+        .unwrap();
+    let bb = b
+        .submit(&lim(B, Side::Buy, 100, 5), Timestamp(2), &mut out)
+        .unwrap();
     assert_eq!(b.best_ask().unwrap().price, 101);
     assert_eq!(b.best_bid().unwrap().price, 100);
     out.clear();
-    let t = b.submit(&lim(C, Side::Buy, 102, 4), 3, &mut out).unwrap();
+    let t = b
+        .submit(&lim(C, Side::Buy, 102, 4), Timestamp(3), &mut out)
+        .unwrap();
     assert_eq!(fills(&out, t), vec![(4, 101, Liquidity::Removed)]);
     assert_eq!(fills(&out, s), vec![(4, 101, Liquidity::Added)]);
     assert_eq!(out.trades.len(), 1);
@@ -58,11 +64,19 @@ fn limit_orders_rest_and_cross_at_maker_price() {
 fn price_then_time_priority() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let s1 = b.submit(&lim(A, Side::Sell, 101, 5), 1, &mut out).unwrap();
-    let s2 = b.submit(&lim(B, Side::Sell, 100, 5), 2, &mut out).unwrap();
-    let s3 = b.submit(&lim(C, Side::Sell, 100, 5), 3, &mut out).unwrap();
+    let s1 = b
+        .submit(&lim(A, Side::Sell, 101, 5), Timestamp(1), &mut out)
+        .unwrap();
+    let s2 = b
+        .submit(&lim(B, Side::Sell, 100, 5), Timestamp(2), &mut out)
+        .unwrap();
+    let s3 = b
+        .submit(&lim(C, Side::Sell, 100, 5), Timestamp(3), &mut out)
+        .unwrap();
     out.clear();
-    let t = b.submit(&lim(C, Side::Buy, 101, 12), 4, &mut out).unwrap();
+    let t = b
+        .submit(&lim(C, Side::Buy, 101, 12), Timestamp(4), &mut out)
+        .unwrap();
     let makers: Vec<OrderId> = out.trades.iter().map(|t| t.maker()).collect();
     assert_eq!(makers, vec![s2, s3, s1]);
     assert_eq!(
@@ -80,9 +94,13 @@ fn price_then_time_priority() {
 fn sweeps_levels_and_rests_remainder() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(A, Side::Sell, 100, 5), 1, &mut out).unwrap();
-    b.submit(&lim(A, Side::Sell, 101, 5), 1, &mut out).unwrap();
-    let t = b.submit(&lim(B, Side::Buy, 101, 15), 2, &mut out).unwrap();
+    b.submit(&lim(A, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
+    b.submit(&lim(A, Side::Sell, 101, 5), Timestamp(1), &mut out)
+        .unwrap();
+    let t = b
+        .submit(&lim(B, Side::Buy, 101, 15), Timestamp(2), &mut out)
+        .unwrap();
     let r = b.order(t).unwrap();
     assert_eq!((r.cum_qty, r.leaves_qty, r.price), (10, 5, 101));
     assert!(b.best_ask().is_none());
@@ -93,17 +111,18 @@ fn sweeps_levels_and_rests_remainder() {
 fn ioc_cancels_remainder_and_never_rests() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(A, Side::Sell, 100, 5), 1, &mut out).unwrap();
+    b.submit(&lim(A, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
     out.clear();
     let o = NewOrder::limit(B, Side::Buy, 100, 8, TimeInForce::Ioc);
-    let t = b.submit(&o, 2, &mut out).unwrap();
+    let t = b.submit(&o, Timestamp(2), &mut out).unwrap();
     let e = last(&out, t);
     assert_eq!(e.kind, ExecKind::Canceled(CancelReason::ImmediateOrCancel));
     assert_eq!((e.cum_qty, e.leaves_qty), (5, 0));
     assert_eq!(b.order_count(), 0);
     // IOC that does not cross at all
     let o = NewOrder::limit(B, Side::Buy, 99, 8, TimeInForce::Ioc);
-    let t = b.submit(&o, 3, &mut out).unwrap();
+    let t = b.submit(&o, Timestamp(3), &mut out).unwrap();
     assert_eq!(last(&out, t).cum_qty, 0);
     assert_eq!(b.order_count(), 0);
 }
@@ -112,11 +131,13 @@ fn ioc_cancels_remainder_and_never_rests() {
 fn fok_all_or_nothing() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(A, Side::Sell, 100, 5), 1, &mut out).unwrap();
-    b.submit(&lim(A, Side::Sell, 101, 5), 1, &mut out).unwrap();
+    b.submit(&lim(A, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
+    b.submit(&lim(A, Side::Sell, 101, 5), Timestamp(1), &mut out)
+        .unwrap();
     out.clear();
     let o = NewOrder::limit(B, Side::Buy, 101, 11, TimeInForce::Fok);
-    let t = b.submit(&o, 2, &mut out).unwrap();
+    let t = b.submit(&o, Timestamp(2), &mut out).unwrap();
     assert!(out.trades.is_empty());
     assert_eq!(
         last(&out, t).kind,
@@ -124,11 +145,11 @@ fn fok_all_or_nothing() {
     );
     assert_eq!(b.order_count(), 2);
     let o = NewOrder::limit(B, Side::Buy, 100, 6, TimeInForce::Fok);
-    b.submit(&o, 3, &mut out).unwrap();
+    b.submit(&o, Timestamp(3), &mut out).unwrap();
     assert_eq!(b.order_count(), 2, "limit 100 reaches only 5");
     out.clear();
     let o = NewOrder::limit(B, Side::Buy, 101, 10, TimeInForce::Fok);
-    let t = b.submit(&o, 4, &mut out).unwrap();
+    let t = b.submit(&o, Timestamp(4), &mut out).unwrap();
     assert_eq!(last(&out, t).ord_status(), OrdStatus::Filled);
     assert_eq!(b.order_count(), 0);
 }
@@ -137,10 +158,14 @@ fn fok_all_or_nothing() {
 fn fok_counts_iceberg_reserve() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(A, Side::Sell, 100, 50).with_display(10), 1, &mut out)
-        .unwrap();
+    b.submit(
+        &lim(A, Side::Sell, 100, 50).with_display(10),
+        Timestamp(1),
+        &mut out,
+    )
+    .unwrap();
     let o = NewOrder::limit(B, Side::Buy, 100, 40, TimeInForce::Fok);
-    let t = b.submit(&o, 2, &mut out).unwrap();
+    let t = b.submit(&o, Timestamp(2), &mut out).unwrap();
     assert_eq!(last(&out, t).ord_status(), OrdStatus::Filled);
 }
 
@@ -148,11 +173,13 @@ fn fok_counts_iceberg_reserve() {
 fn market_order_sweeps_and_cancels_rest() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(A, Side::Buy, 100, 5), 1, &mut out).unwrap();
-    b.submit(&lim(A, Side::Buy, 90, 5), 1, &mut out).unwrap();
+    b.submit(&lim(A, Side::Buy, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
+    b.submit(&lim(A, Side::Buy, 90, 5), Timestamp(1), &mut out)
+        .unwrap();
     out.clear();
     let t = b
-        .submit(&NewOrder::market(B, Side::Sell, 20), 2, &mut out)
+        .submit(&NewOrder::market(B, Side::Sell, 20), Timestamp(2), &mut out)
         .unwrap();
     let e = last(&out, t);
     assert_eq!((e.cum_qty, e.leaves_qty), (10, 0));
@@ -165,11 +192,13 @@ fn market_order_sweeps_and_cancels_rest() {
 fn band_limits_stop_market_orders() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(A, Side::Sell, 100, 5), 1, &mut out).unwrap();
-    b.submit(&lim(A, Side::Sell, 120, 5), 1, &mut out).unwrap();
+    b.submit(&lim(A, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
+    b.submit(&lim(A, Side::Sell, 120, 5), Timestamp(1), &mut out)
+        .unwrap();
     b.set_price_limits(Some((90, 110)));
     out.clear();
-    b.submit(&NewOrder::market(B, Side::Buy, 10), 2, &mut out)
+    b.submit(&NewOrder::market(B, Side::Buy, 10), Timestamp(2), &mut out)
         .unwrap();
     assert_eq!(out.trades.len(), 1);
     assert_eq!(out.trades[0].price, 100);
@@ -181,21 +210,29 @@ fn iceberg_replenishes_to_back_of_queue() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
     let ice = b
-        .submit(&lim(A, Side::Sell, 100, 25).with_display(10), 1, &mut out)
+        .submit(
+            &lim(A, Side::Sell, 100, 25).with_display(10),
+            Timestamp(1),
+            &mut out,
+        )
         .unwrap();
-    let other = b.submit(&lim(B, Side::Sell, 100, 10), 2, &mut out).unwrap();
+    let other = b
+        .submit(&lim(B, Side::Sell, 100, 10), Timestamp(2), &mut out)
+        .unwrap();
     let lv = b.best_ask().unwrap();
     assert_eq!((lv.visible_qty, lv.total_qty), (20, 35));
     // Take the iceberg's first slice exactly: it replenishes behind `other`.
     out.clear();
-    b.submit(&lim(C, Side::Buy, 100, 10), 3, &mut out).unwrap();
+    b.submit(&lim(C, Side::Buy, 100, 10), Timestamp(3), &mut out)
+        .unwrap();
     assert_eq!(out.trades[0].maker(), ice);
     let q = b.level_orders(Side::Sell, 100);
     assert_eq!(q.iter().map(|o| o.id).collect::<Vec<_>>(), vec![other, ice]);
     assert_eq!((q[1].visible_qty, q[1].leaves_qty), (10, 15));
     // A big buy takes other, then the iceberg's second slice, then its last 5.
     out.clear();
-    b.submit(&lim(C, Side::Buy, 100, 30), 4, &mut out).unwrap();
+    b.submit(&lim(C, Side::Buy, 100, 30), Timestamp(4), &mut out)
+        .unwrap();
     let seq: Vec<(OrderId, u64)> = out.trades.iter().map(|t| (t.maker(), t.qty)).collect();
     assert_eq!(seq, vec![(other, 10), (ice, 10), (ice, 5)]);
     assert!(b.best_ask().is_none());
@@ -207,13 +244,22 @@ fn iceberg_slices_rotate_with_another_iceberg() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
     let i1 = b
-        .submit(&lim(A, Side::Sell, 100, 20).with_display(5), 1, &mut out)
+        .submit(
+            &lim(A, Side::Sell, 100, 20).with_display(5),
+            Timestamp(1),
+            &mut out,
+        )
         .unwrap();
     let i2 = b
-        .submit(&lim(B, Side::Sell, 100, 20).with_display(5), 2, &mut out)
+        .submit(
+            &lim(B, Side::Sell, 100, 20).with_display(5),
+            Timestamp(2),
+            &mut out,
+        )
         .unwrap();
     out.clear();
-    b.submit(&lim(C, Side::Buy, 100, 20), 3, &mut out).unwrap();
+    b.submit(&lim(C, Side::Buy, 100, 20), Timestamp(3), &mut out)
+        .unwrap();
     let seq: Vec<OrderId> = out.trades.iter().map(|t| t.maker()).collect();
     assert_eq!(seq, vec![i1, i2, i1, i2]);
 }
@@ -222,14 +268,16 @@ fn iceberg_slices_rotate_with_another_iceberg() {
 fn cancel_and_cancel_rejects() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let id = b.submit(&lim(A, Side::Buy, 100, 5), 1, &mut out).unwrap();
+    let id = b
+        .submit(&lim(A, Side::Buy, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
     out.clear();
-    b.cancel(id, 2, &mut out).unwrap();
+    b.cancel(id, Timestamp(2), &mut out).unwrap();
     let e = last(&out, id);
     assert_eq!(e.ord_status(), OrdStatus::Canceled);
     assert_eq!((e.cum_qty, e.leaves_qty), (0, 0));
     assert_eq!(
-        b.cancel(id, 3, &mut out),
+        b.cancel(id, Timestamp(3), &mut out),
         Err(CancelRejectReason::UnknownOrder)
     );
     assert!(b.best_bid().is_none());
@@ -239,10 +287,14 @@ fn cancel_and_cancel_rejects() {
 fn replace_qty_down_keeps_priority() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let o1 = b.submit(&lim(A, Side::Buy, 100, 10), 1, &mut out).unwrap();
-    let o2 = b.submit(&lim(B, Side::Buy, 100, 10), 2, &mut out).unwrap();
+    let o1 = b
+        .submit(&lim(A, Side::Buy, 100, 10), Timestamp(1), &mut out)
+        .unwrap();
+    let o2 = b
+        .submit(&lim(B, Side::Buy, 100, 10), Timestamp(2), &mut out)
+        .unwrap();
     out.clear();
-    b.replace(o1, None, 6, 3, &mut out).unwrap();
+    b.replace(o1, None, 6, Timestamp(3), &mut out).unwrap();
     assert_eq!(
         last(&out, o1).kind,
         ExecKind::Replaced {
@@ -259,9 +311,13 @@ fn replace_qty_down_keeps_priority() {
 fn replace_qty_up_or_price_change_loses_priority() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let o1 = b.submit(&lim(A, Side::Buy, 100, 10), 1, &mut out).unwrap();
-    let o2 = b.submit(&lim(B, Side::Buy, 100, 10), 2, &mut out).unwrap();
-    b.replace(o1, None, 12, 3, &mut out).unwrap();
+    let o1 = b
+        .submit(&lim(A, Side::Buy, 100, 10), Timestamp(1), &mut out)
+        .unwrap();
+    let o2 = b
+        .submit(&lim(B, Side::Buy, 100, 10), Timestamp(2), &mut out)
+        .unwrap();
+    b.replace(o1, None, 12, Timestamp(3), &mut out).unwrap();
     let q: Vec<OrderId> = b
         .level_orders(Side::Buy, 100)
         .iter()
@@ -269,8 +325,9 @@ fn replace_qty_up_or_price_change_loses_priority() {
         .collect();
     assert_eq!(q, vec![o2, o1]);
     // price change away and back: goes to the back again
-    b.replace(o2, Some(99), 10, 4, &mut out).unwrap();
-    b.replace(o2, Some(100), 10, 5, &mut out).unwrap();
+    b.replace(o2, Some(99), 10, Timestamp(4), &mut out).unwrap();
+    b.replace(o2, Some(100), 10, Timestamp(5), &mut out)
+        .unwrap();
     let q: Vec<OrderId> = b
         .level_orders(Side::Buy, 100)
         .iter()
@@ -283,10 +340,14 @@ fn replace_qty_up_or_price_change_loses_priority() {
 fn replace_to_crossing_price_trades_as_taker() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let s = b.submit(&lim(A, Side::Sell, 101, 5), 1, &mut out).unwrap();
-    let o = b.submit(&lim(B, Side::Buy, 100, 8), 2, &mut out).unwrap();
+    let s = b
+        .submit(&lim(A, Side::Sell, 101, 5), Timestamp(1), &mut out)
+        .unwrap();
+    let o = b
+        .submit(&lim(B, Side::Buy, 100, 8), Timestamp(2), &mut out)
+        .unwrap();
     out.clear();
-    b.replace(o, Some(101), 8, 3, &mut out).unwrap();
+    b.replace(o, Some(101), 8, Timestamp(3), &mut out).unwrap();
     assert_eq!(fills(&out, o), vec![(5, 101, Liquidity::Removed)]);
     assert_eq!(fills(&out, s), vec![(5, 101, Liquidity::Added)]);
     let r = b.order(o).unwrap();
@@ -298,16 +359,19 @@ fn replace_to_crossing_price_trades_as_taker() {
 fn replace_rejects_quantity_not_above_filled() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let o = b.submit(&lim(A, Side::Buy, 100, 10), 1, &mut out).unwrap();
-    b.submit(&lim(B, Side::Sell, 100, 4), 2, &mut out).unwrap();
+    let o = b
+        .submit(&lim(A, Side::Buy, 100, 10), Timestamp(1), &mut out)
+        .unwrap();
+    b.submit(&lim(B, Side::Sell, 100, 4), Timestamp(2), &mut out)
+        .unwrap();
     assert_eq!(
-        b.replace(o, None, 4, 3, &mut out),
+        b.replace(o, None, 4, Timestamp(3), &mut out),
         Err(CancelRejectReason::QtyNotAboveExecuted {
             new_qty: 4,
             cum_qty: 4
         })
     );
-    b.replace(o, None, 5, 3, &mut out).unwrap();
+    b.replace(o, None, 5, Timestamp(3), &mut out).unwrap();
     let r = b.order(o).unwrap();
     assert_eq!((r.order_qty, r.cum_qty, r.leaves_qty), (5, 4, 1));
 }
@@ -316,13 +380,17 @@ fn replace_rejects_quantity_not_above_filled() {
 fn stp_cancel_resting() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let own = b.submit(&lim(A, Side::Sell, 100, 5), 1, &mut out).unwrap();
-    let other = b.submit(&lim(B, Side::Sell, 100, 5), 2, &mut out).unwrap();
+    let own = b
+        .submit(&lim(A, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
+    let other = b
+        .submit(&lim(B, Side::Sell, 100, 5), Timestamp(2), &mut out)
+        .unwrap();
     out.clear();
     let t = b
         .submit(
             &lim(A, Side::Buy, 100, 5).with_stp(StpMode::CancelResting),
-            3,
+            Timestamp(3),
             &mut out,
         )
         .unwrap();
@@ -339,13 +407,17 @@ fn stp_cancel_resting() {
 fn stp_cancel_incoming() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let other = b.submit(&lim(B, Side::Sell, 100, 5), 1, &mut out).unwrap();
-    let own = b.submit(&lim(A, Side::Sell, 100, 5), 2, &mut out).unwrap();
+    let other = b
+        .submit(&lim(B, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
+    let own = b
+        .submit(&lim(A, Side::Sell, 100, 5), Timestamp(2), &mut out)
+        .unwrap();
     out.clear();
     let t = b
         .submit(
             &lim(A, Side::Buy, 100, 8).with_stp(StpMode::CancelIncoming),
-            3,
+            Timestamp(3),
             &mut out,
         )
         .unwrap();
@@ -365,12 +437,14 @@ fn stp_cancel_incoming() {
 fn stp_cancel_both() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let own = b.submit(&lim(A, Side::Sell, 100, 5), 1, &mut out).unwrap();
+    let own = b
+        .submit(&lim(A, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
     out.clear();
     let t = b
         .submit(
             &lim(A, Side::Buy, 100, 8).with_stp(StpMode::CancelBoth),
-            3,
+            Timestamp(3),
             &mut out,
         )
         .unwrap();
@@ -384,13 +458,18 @@ fn stp_cancel_both() {
 fn fok_with_stp_does_not_partially_fill() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(B, Side::Sell, 100, 30).with_display(10), 1, &mut out)
+    b.submit(
+        &lim(B, Side::Sell, 100, 30).with_display(10),
+        Timestamp(1),
+        &mut out,
+    )
+    .unwrap();
+    b.submit(&lim(A, Side::Sell, 100, 5), Timestamp(2), &mut out)
         .unwrap();
-    b.submit(&lim(A, Side::Sell, 100, 5), 2, &mut out).unwrap();
     out.clear();
     let o =
         NewOrder::limit(A, Side::Buy, 100, 15, TimeInForce::Fok).with_stp(StpMode::CancelIncoming);
-    b.submit(&o, 3, &mut out).unwrap();
+    b.submit(&o, Timestamp(3), &mut out).unwrap();
     assert!(out.trades.is_empty(), "only 10 is ahead of the own order");
 }
 
@@ -398,8 +477,10 @@ fn fok_with_stp_does_not_partially_fill() {
 fn self_trade_allowed_without_stp() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    b.submit(&lim(A, Side::Sell, 100, 5), 1, &mut out).unwrap();
-    b.submit(&lim(A, Side::Buy, 100, 5), 2, &mut out).unwrap();
+    b.submit(&lim(A, Side::Sell, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
+    b.submit(&lim(A, Side::Buy, 100, 5), Timestamp(2), &mut out)
+        .unwrap();
     assert_eq!(out.trades.len(), 1);
 }
 
@@ -407,16 +488,18 @@ fn self_trade_allowed_without_stp() {
 fn expire_day_keeps_gtc() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let d = b.submit(&lim(A, Side::Buy, 100, 5), 1, &mut out).unwrap();
+    let d = b
+        .submit(&lim(A, Side::Buy, 100, 5), Timestamp(1), &mut out)
+        .unwrap();
     let g = b
         .submit(
             &NewOrder::limit(A, Side::Buy, 99, 5, TimeInForce::Gtc),
-            1,
+            Timestamp(1),
             &mut out,
         )
         .unwrap();
     out.clear();
-    b.expire_day_orders(2, &mut out);
+    b.expire_day_orders(Timestamp(2), &mut out);
     assert_eq!(last(&out, d).kind, ExecKind::Expired);
     assert_eq!(last(&out, d).ord_status(), OrdStatus::Expired);
     assert!(b.order(g).is_some());
@@ -428,15 +511,19 @@ fn book_guards_reject_bad_orders() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
     assert_eq!(
-        b.submit(&lim(A, Side::Buy, 100, 0), 1, &mut out),
+        b.submit(&lim(A, Side::Buy, 100, 0), Timestamp(1), &mut out),
         Err(BookReject::ZeroQty)
     );
     assert_eq!(
-        b.submit(&lim(A, Side::Buy, 0, 1), 1, &mut out),
+        b.submit(&lim(A, Side::Buy, 0, 1), Timestamp(1), &mut out),
         Err(BookReject::BadPrice)
     );
     assert_eq!(
-        b.submit(&lim(A, Side::Buy, 100, 5).with_display(6), 1, &mut out),
+        b.submit(
+            &lim(A, Side::Buy, 100, 5).with_display(6),
+            Timestamp(1),
+            &mut out
+        ),
         Err(BookReject::BadDisplayQty)
     );
     assert!(out.events.is_empty());
@@ -448,8 +535,12 @@ fn exec_ids_are_unique() {
     let mut out = Outputs::default();
     for i in 0..50 {
         let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
-        b.submit(&lim(AccountId(i), side, 100, 3), i.into(), &mut out)
-            .unwrap();
+        b.submit(
+            &lim(AccountId(i), side, 100, 3),
+            Timestamp(i.into()),
+            &mut out,
+        )
+        .unwrap();
     }
     let mut ids: Vec<_> = out.events.iter().map(|e| e.exec_id).collect();
     let n = ids.len();
@@ -462,16 +553,19 @@ fn exec_ids_are_unique() {
 fn replace_into_own_order_applies_the_owners_stp() {
     let mut b = OrderBook::new(0);
     let mut out = Outputs::default();
-    let own_ask = b.submit(&lim(A, Side::Sell, 101, 5), 1, &mut out).unwrap();
+    let own_ask = b
+        .submit(&lim(A, Side::Sell, 101, 5), Timestamp(1), &mut out)
+        .unwrap();
     let bid = b
         .submit(
             &lim(A, Side::Buy, 100, 5).with_stp(StpMode::CancelIncoming),
-            2,
+            Timestamp(2),
             &mut out,
         )
         .unwrap();
     out.clear();
-    b.replace(bid, Some(101), 5, 3, &mut out).unwrap();
+    b.replace(bid, Some(101), 5, Timestamp(3), &mut out)
+        .unwrap();
     assert!(out.trades.is_empty());
     assert_eq!(
         last(&out, bid).kind,

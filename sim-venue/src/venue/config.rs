@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::clearing::FeeSchedule;
 use crate::instruments::ConfigError;
 use crate::market::LiquidityConfig;
-use crate::types::{Nanos, StpMode};
+use crate::types::{Duration, StpMode};
 use domain::config::Problems;
 
 /// Simulated latency added before a reply becomes visible.
@@ -17,9 +17,9 @@ use domain::config::Problems;
 #[serde(deny_unknown_fields, default)]
 pub struct LatencyConfig {
     /// Order entry: execution reports and cancel rejects.
-    pub order_ns: Nanos,
+    pub order_ns: Duration,
     /// Market data messages (on top of any injected delay).
-    pub market_data_ns: Nanos,
+    pub market_data_ns: Duration,
 }
 
 /// Session status a venue starts in.
@@ -154,11 +154,27 @@ levels = 3
         .unwrap();
         assert_eq!(c.comp_id, "SIMY");
         assert_eq!(c.liquidity.levels, 3);
-        assert_eq!(c.latency.order_ns, 50_000);
+        assert_eq!(c.latency.order_ns, Duration::from_micros(50));
         assert_eq!(c.default_stp, Some(StpMode::CancelIncoming));
         c.validate("v.toml").unwrap();
         assert!(toml::from_str::<VenueConfig>("comp_idd = \"X\"").is_err());
         assert!(toml::from_str::<VenueConfig>("[liquidity]\nlevelz = 1").is_err());
+    }
+
+    #[test]
+    fn durations_keep_their_nanosecond_integer_form() {
+        // The file format did not change when the venue's times became
+        // Timestamp and Duration: plain unsigned nanoseconds, both ways.
+        let mut c = VenueConfig::new("SIMX");
+        c.latency.order_ns = Duration::from_micros(50);
+        c.liquidity.walk_step_ns = Duration::from_secs(3_600);
+        let text = toml::to_string(&c).unwrap();
+        assert!(text.contains("order_ns = 50000\n"), "{text}");
+        assert!(text.contains("market_data_ns = 0\n"), "{text}");
+        assert!(text.contains("walk_step_ns = 3600000000000\n"), "{text}");
+        assert!(text.contains("refresh_ns = 100000000\n"), "{text}");
+        assert_eq!(toml::from_str::<VenueConfig>(&text).unwrap(), c);
+        assert!(toml::from_str::<VenueConfig>("[latency]\norder_ns = -1").is_err());
     }
 
     #[test]

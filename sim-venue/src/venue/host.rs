@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 
 use super::Venue;
-use crate::types::Nanos;
+use crate::types::Timestamp;
 
 /// Venues hosted by one process.
 #[derive(Debug, Default)]
@@ -53,14 +53,14 @@ impl VenueHost {
     }
 
     /// Ticks every venue.
-    pub fn handle_timeout(&mut self, now: Nanos) {
+    pub fn handle_timeout(&mut self, now: Timestamp) {
         for v in self.venues.values_mut() {
             v.handle_timeout(now);
         }
     }
 
     /// The earliest time any venue needs attention.
-    pub fn poll_timeout(&self) -> Option<Nanos> {
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
         self.venues.values().filter_map(Venue::poll_timeout).min()
     }
 }

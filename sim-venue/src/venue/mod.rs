@@ -48,7 +48,7 @@ use crate::market_state::{AdmitError, Band, HaltReason, MarketState, SessionStat
 use crate::matching::{CancelRejectReason, OrdStatus, OrderBook, Outputs};
 use crate::scenario::{Action, ScenarioRunner, TimedAction};
 use crate::types::{
-    price_from_ticks, AccountId, Nanos, OrdType, OrderId, Qty, StpMode, TimeInForce,
+    price_from_ticks, AccountId, OrdType, OrderId, Qty, StpMode, TimeInForce, Timestamp,
 };
 use intake::check_qty;
 use rustc_hash::FxHashMap;
@@ -93,7 +93,7 @@ pub enum VenueEvent {
         /// Level.
         level: u8,
         /// Resumption time, `None` for the rest of the day.
-        until: Option<Nanos>,
+        until: Option<Timestamp>,
     },
     /// Drop this FIX session (or all when `None`).
     DropSession(Option<String>),
@@ -128,7 +128,7 @@ pub struct Venue {
     account_stp: Vec<Option<StpMode>>,
     orders: FxHashMap<OrderId, OrderMeta>,
     cl_ord_ids: FxHashMap<(AccountId, Arc<str>), OrderId>,
-    reports: VecDeque<(Nanos, Report)>,
+    reports: VecDeque<(Timestamp, Report)>,
     out: Outputs,
     next_venue_exec: u64,
     scenario: Option<ScenarioRunner>,
@@ -142,7 +142,7 @@ impl Venue {
     pub fn new(
         config: VenueConfig,
         instruments: Vec<Instrument>,
-        now: Nanos,
+        now: Timestamp,
     ) -> Result<Venue, ConfigError> {
         config.validate("venue config")?;
         if instruments.is_empty() || instruments.len() >= usize::from(VENUE_EXEC_SLOT) {
@@ -275,7 +275,7 @@ impl Venue {
     /// for `poll_report`; the id (or the reject) is also returned.
     pub fn handle_new_order(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         req: &NewOrderRequest,
     ) -> Result<OrderId, RejectReason> {
         self.handle_timeout(now);
@@ -323,7 +323,7 @@ impl Venue {
     /// a cancel reject.
     pub fn handle_cancel(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         req: &CancelRequest,
     ) -> Result<(), CancelRejectCause> {
         self.handle_timeout(now);
@@ -372,7 +372,7 @@ impl Venue {
     /// (and fills if the new price crosses), failure a cancel reject.
     pub fn handle_replace(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         req: &ReplaceRequest,
     ) -> Result<(), CancelRejectCause> {
         self.handle_timeout(now);
@@ -433,7 +433,7 @@ impl Venue {
 
     /// Time passes: circuit breaker timers, due scenario actions, random
     /// walks, band moves, liquidity refresh. Cheap when nothing is due.
-    pub fn handle_timeout(&mut self, now: Nanos) {
+    pub fn handle_timeout(&mut self, now: Timestamp) {
         self.state.on_time(now);
         while let Some(a) = self.scenario.as_mut().and_then(|s| s.poll_due(now)) {
             // Symbols were checked when the scenario was loaded.
@@ -449,7 +449,7 @@ impl Venue {
     // ----- output -----
 
     /// The next report due at `now` (after the simulated latency).
-    pub fn poll_report(&mut self, now: Nanos) -> Option<Report> {
+    pub fn poll_report(&mut self, now: Timestamp) -> Option<Report> {
         match self.reports.front() {
             Some((t, _)) if *t <= now => self.reports.pop_front().map(|(_, r)| r),
             _ => None,
@@ -457,7 +457,7 @@ impl Venue {
     }
 
     /// The next market data message due at `now`.
-    pub fn poll_market_data(&mut self, now: Nanos) -> Option<MdMessage> {
+    pub fn poll_market_data(&mut self, now: Timestamp) -> Option<MdMessage> {
         self.md.poll(now)
     }
 
@@ -491,7 +491,7 @@ impl Venue {
     }
 
     /// When `handle_timeout` or a `poll_*` next has something to do.
-    pub fn poll_timeout(&self) -> Option<Nanos> {
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
         [
             self.lp.next_refresh(),
             self.scenario
@@ -510,7 +510,11 @@ impl Venue {
 
     /// A market data request (35=V): snapshots are queued at once; with
     /// `updates`, incrementals follow every change.
-    pub fn subscribe_market_data(&mut self, now: Nanos, req: &MdRequest) -> Result<(), MdReject> {
+    pub fn subscribe_market_data(
+        &mut self,
+        now: Timestamp,
+        req: &MdRequest,
+    ) -> Result<(), MdReject> {
         self.handle_timeout(now);
         let release = self.md_release(now);
         self.md.subscribe(req, &self.books, now, release)
@@ -533,7 +537,7 @@ impl Venue {
     // ----- operator and scenario commands -----
 
     /// Sets the session status. Opening refreshes the liquidity at once.
-    pub fn set_session(&mut self, now: Nanos, s: SessionStatus) {
+    pub fn set_session(&mut self, now: Timestamp, s: SessionStatus) {
         self.state.set_session(s);
         if s == SessionStatus::Open {
             self.refresh_all(now);
@@ -548,7 +552,7 @@ impl Venue {
     }
 
     /// Resumes a symbol.
-    pub fn resume(&mut self, now: Nanos, symbol: &str) -> Result<(), VenueError> {
+    pub fn resume(&mut self, now: Timestamp, symbol: &str) -> Result<(), VenueError> {
         let i = self.idx(symbol)?;
         self.state.resume(i);
         self.refresh_one(i, now);
@@ -565,12 +569,12 @@ impl Venue {
     }
 
     /// Fires a market-wide circuit breaker.
-    pub fn trigger_circuit_breaker(&mut self, now: Nanos, level: u8) {
+    pub fn trigger_circuit_breaker(&mut self, now: Timestamp, level: u8) {
         self.state.trigger_circuit_breaker(level, now);
     }
 
     /// Moves a symbol's reference price by `pct` percent; quotes follow.
-    pub fn shock(&mut self, now: Nanos, symbol: &str, pct: Decimal) -> Result<(), VenueError> {
+    pub fn shock(&mut self, now: Timestamp, symbol: &str, pct: Decimal) -> Result<(), VenueError> {
         let i = self.idx(symbol)?;
         self.lp.shock(usize::from(i), pct.to_f64().unwrap_or(0.0));
         self.refresh_one(i, now);
@@ -587,7 +591,7 @@ impl Venue {
     }
 
     /// Applies one scenario action.
-    pub fn apply_action(&mut self, now: Nanos, action: &Action) -> Result<(), VenueError> {
+    pub fn apply_action(&mut self, now: Timestamp, action: &Action) -> Result<(), VenueError> {
         match action {
             Action::Session(s) => self.set_session(now, *s),
             Action::Halt { symbol, reason } => self.halt(symbol, reason)?,
@@ -616,7 +620,7 @@ impl Venue {
     pub fn load_scenario(
         &mut self,
         actions: Vec<TimedAction>,
-        start: Nanos,
+        start: Timestamp,
     ) -> Result<(), VenueError> {
         let unknown: Vec<(usize, String)> = actions
             .iter()
@@ -638,7 +642,7 @@ impl Venue {
 
     /// End of the trading day: expires DAY orders, closes the session,
     /// forgets finished orders (ClOrdIDs may be reused the next day).
-    pub fn end_of_day(&mut self, now: Nanos) {
+    pub fn end_of_day(&mut self, now: Timestamp) {
         for i in 0..self.books.len() {
             self.books[i].expire_day_orders(now, &mut self.out);
             self.process(i as u16, now, None);

@@ -15,13 +15,14 @@ use super::{
 use crate::clearing::{FeeSchedule, Fill};
 use crate::market::LP_ACCOUNT;
 use crate::matching::{CancelReason, ExecEvent, ExecKind, OrdStatus};
-use crate::types::{price_from_ticks, AccountId, ExecId, Liquidity, Nanos, OrderId, Side};
+use crate::types::{price_from_ticks, AccountId, ExecId, Liquidity, OrderId, Side, Timestamp};
 
 use super::{OrderMeta, Venue, VENUE_EXEC_SLOT};
 
 impl Venue {
-    pub(super) fn md_release(&self, now: Nanos) -> Nanos {
-        now + self.config.latency.market_data_ns + self.state.market_data_delay()
+    pub(super) fn md_release(&self, now: Timestamp) -> Timestamp {
+        now.saturating_add(self.config.latency.market_data_ns)
+            .saturating_add(self.state.market_data_delay())
     }
 
     pub(super) fn venue_exec_id(&mut self) -> ExecId {
@@ -30,7 +31,7 @@ impl Venue {
         e
     }
 
-    pub(super) fn reject(&mut self, now: Nanos, req: &NewOrderRequest, reason: RejectReason) {
+    pub(super) fn reject(&mut self, now: Timestamp, req: &NewOrderRequest, reason: RejectReason) {
         let exec_id = self.venue_exec_id();
         let r = ExecutionReport {
             order_id: None,
@@ -59,14 +60,16 @@ impl Venue {
             cancel_reason: None,
             transact_time: now,
         };
-        self.reports
-            .push_back((now + self.config.latency.order_ns, Report::Execution(r)));
+        self.reports.push_back((
+            now.saturating_add(self.config.latency.order_ns),
+            Report::Execution(r),
+        ));
     }
 
     #[allow(clippy::too_many_arguments)]
     pub(super) fn cancel_reject(
         &mut self,
-        now: Nanos,
+        now: Timestamp,
         cl: &str,
         orig: &str,
         account: &str,
@@ -85,8 +88,10 @@ impl Venue {
             cause,
             transact_time: now,
         };
-        self.reports
-            .push_back((now + self.config.latency.order_ns, Report::CancelReject(r)));
+        self.reports.push_back((
+            now.saturating_add(self.config.latency.order_ns),
+            Report::CancelReject(r),
+        ));
     }
 
     /// Gives an order its new ClOrdID; returns the previous one.
@@ -99,14 +104,14 @@ impl Venue {
         }
     }
 
-    pub(super) fn refresh_all(&mut self, now: Nanos) {
+    pub(super) fn refresh_all(&mut self, now: Timestamp) {
         for i in 0..self.books.len() {
             self.refresh_one(i as u16, now);
         }
     }
 
     /// Moves the band with the reference price and requotes one book.
-    pub(super) fn refresh_one(&mut self, i: u16, now: Nanos) {
+    pub(super) fn refresh_one(&mut self, i: u16, now: Timestamp) {
         let iu = usize::from(i);
         if self.config.bands {
             self.state.move_band_reference(i, self.lp.reference(iu));
@@ -121,9 +126,14 @@ impl Venue {
     /// Turns the book's output into reports, clearing fills and market
     /// data. `replaced` names the order whose ClOrdID just changed and
     /// its previous ClOrdID.
-    pub(super) fn process(&mut self, i: u16, now: Nanos, replaced: Option<(OrderId, Arc<str>)>) {
+    pub(super) fn process(
+        &mut self,
+        i: u16,
+        now: Timestamp,
+        replaced: Option<(OrderId, Arc<str>)>,
+    ) {
         let mut out = std::mem::take(&mut self.out);
-        let release = now + self.config.latency.order_ns;
+        let release = now.saturating_add(self.config.latency.order_ns);
         let ins = &self.instruments[usize::from(i)];
         let tick = ins.tick_size;
         for e in &out.events {

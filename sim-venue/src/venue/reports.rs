@@ -8,7 +8,9 @@ use rust_decimal::Decimal;
 
 use crate::market_state::{HaltReason, SessionStatus};
 use crate::matching::{CancelReason, CancelRejectReason, OrdStatus};
-use crate::types::{ExecId, Liquidity, Nanos, OrdType, OrderId, Qty, Side, TimeInForce, TradeId};
+use crate::types::{
+    ExecId, Liquidity, OrdType, OrderId, Qty, Side, TimeInForce, Timestamp, TradeId,
+};
 
 /// A new order (35=D) in domain terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,7 +286,7 @@ pub struct ExecutionReport {
     /// Text (58).
     pub text: Option<String>,
     /// TransactTime (60), UTC nanoseconds.
-    pub transact_time: Nanos,
+    pub transact_time: Timestamp,
 }
 
 /// Which request a cancel reject answers (CxlRejResponseTo 434).
@@ -341,7 +343,7 @@ pub struct CancelReject {
     /// Why.
     pub cause: CancelRejectCause,
     /// TransactTime.
-    pub transact_time: Nanos,
+    pub transact_time: Timestamp,
 }
 
 /// Something the FIX layer must send to the order's owner.

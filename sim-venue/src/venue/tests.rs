@@ -6,12 +6,17 @@ use crate::instruments::default_instruments;
 use crate::market::LiquidityConfig;
 use crate::matching::CancelReason;
 use crate::scenario::parse_scenario;
-use crate::types::{Liquidity, Side};
+use crate::types::{Duration, Liquidity, Side};
 use rust_decimal_macros::dec;
 
 /// 2026-03-10 14:30:00 UTC = 10:30 New York.
-const T0: Nanos = 1_773_153_000 * 1_000_000_000;
-const MS: Nanos = 1_000_000;
+const T0: Timestamp = Timestamp(1_773_153_000 * 1_000_000_000);
+const MS: i64 = 1_000_000;
+
+/// `ns` nanoseconds after `T0`.
+fn at(ns: i64) -> Timestamp {
+    Timestamp(T0.0 + ns)
+}
 
 fn venue_with(cfg: VenueConfig) -> Venue {
     Venue::new(cfg, default_instruments().unwrap(), T0).unwrap()
@@ -45,7 +50,7 @@ fn order(cl: &str, side: Side, px: Option<Decimal>, qty: u64, tif: TimeInForce) 
     }
 }
 
-fn drain(v: &mut Venue, now: Nanos) -> Vec<Report> {
+fn drain(v: &mut Venue, now: Timestamp) -> Vec<Report> {
     std::iter::from_fn(|| v.poll_report(now)).collect()
 }
 
@@ -339,16 +344,16 @@ fn rejects_say_why() {
 #[test]
 fn simulated_latency_delays_reports() {
     let mut cfg = VenueConfig::new("SIMX");
-    cfg.latency.order_ns = 250_000;
+    cfg.latency.order_ns = Duration::from_micros(250);
     let mut v = venue_with(cfg);
     v.handle_new_order(
         T0,
         &order("l1", Side::Buy, Some(dec!(189.00)), 10, TimeInForce::Day),
     )
     .unwrap();
-    assert!(v.poll_report(T0 + 249_999).is_none());
-    assert!(v.poll_timeout().unwrap() <= T0 + 250_000);
-    assert!(v.poll_report(T0 + 250_000).is_some());
+    assert!(v.poll_report(at(249_999)).is_none());
+    assert!(v.poll_timeout().unwrap() <= at(250_000));
+    assert!(v.poll_report(at(250_000)).is_some());
 }
 
 #[test]
@@ -403,7 +408,7 @@ fn scenario_drives_halts_and_publishes_status() {
     .unwrap();
     v.load_scenario(s, T0).unwrap();
     while v.poll_state_event().is_some() {}
-    v.handle_timeout(T0 + 1_000 * MS);
+    v.handle_timeout(at(1_000 * MS));
     assert!(matches!(
         v.poll_state_event(),
         Some(VenueEvent::SecurityStatus {
@@ -413,16 +418,16 @@ fn scenario_drives_halts_and_publishes_status() {
     ));
     let o = order("h", Side::Buy, Some(dec!(189.00)), 10, TimeInForce::Day);
     assert!(matches!(
-        v.handle_new_order(T0 + 1_500 * MS, &o),
+        v.handle_new_order(at(1_500 * MS), &o),
         Err(RejectReason::Halted(_))
     ));
-    v.handle_timeout(T0 + 3_000 * MS);
+    v.handle_timeout(at(3_000 * MS));
     assert!(matches!(
         v.market_state().circuit_breaker(),
         Some((1, Some(_)))
     ));
     let msft_before = v.reference_price("MSFT").unwrap();
-    v.handle_timeout(T0 + 4_000 * MS);
+    v.handle_timeout(at(4_000 * MS));
     let msft_after = v.reference_price("MSFT").unwrap();
     assert!(
         msft_after < msft_before * dec!(0.96),
@@ -488,8 +493,8 @@ fn end_of_day_expires_day_orders_and_clears() {
     )
     .unwrap();
     drain(&mut v, T0);
-    v.end_of_day(T0 + 1);
-    let reps = drain(&mut v, T0 + 1);
+    v.end_of_day(at(1));
+    let reps = drain(&mut v, at(1));
     let ex = execs(&reps);
     assert!(ex
         .iter()
@@ -505,9 +510,9 @@ fn end_of_day_expires_day_orders_and_clears() {
     assert_eq!(v.take_clearing_records().len(), 2);
     assert!(v.clearing_records().is_empty());
     // ClOrdIDs of finished orders may be reused the next day.
-    v.set_session(T0 + 2, SessionStatus::Open);
+    v.set_session(at(2), SessionStatus::Open);
     v.handle_new_order(
-        T0 + 2,
+        at(2),
         &order("d", Side::Buy, Some(dec!(189.00)), 10, TimeInForce::Day),
     )
     .unwrap();
@@ -518,8 +523,8 @@ fn run_day(seed: u64) -> (String, String) {
     cfg.seed = seed;
     let mut v = venue_with(cfg);
     let mut log = String::new();
-    for k in 0..400u64 {
-        let now = T0 + k * 250 * MS;
+    for k in 0..400i64 {
+        let now = at(k * 250 * MS);
         v.handle_timeout(now);
         let side = if k % 2 == 0 { Side::Buy } else { Side::Sell };
         let (bid, ask) = v.top_of_book("AAPL").unwrap();
@@ -561,11 +566,11 @@ fn several_venues_in_one_host() {
     };
     h.add(venue_with(cfg)).unwrap();
     assert!(h.add(venue()).is_err());
-    h.handle_timeout(T0 + 1_000 * MS);
+    h.handle_timeout(at(1_000 * MS));
     assert!(h.poll_timeout().is_some());
     let y = h.get_mut("SIMY").unwrap();
     y.handle_new_order(
-        T0 + 1_000 * MS,
+        at(1_000 * MS),
         &order("a", Side::Buy, None, 10, TimeInForce::Ioc),
     )
     .unwrap();

@@ -884,7 +884,7 @@ pub async fn start_venues_with(f: impl FnOnce(&mut SimVenueConfig)) -> simfix::R
     c.liquidity.levels = 5;
     c.liquidity.size = 100;
     c.liquidity.follow_volume_profile = false;
-    c.liquidity.walk_step_ns = 3_600_000_000_000;
+    c.liquidity.walk_step_ns = sim_venue::types::Duration::from_secs(3_600);
     f(&mut c);
     let instruments = vec![
         Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2)),

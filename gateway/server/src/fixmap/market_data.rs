@@ -248,7 +248,7 @@ mod tests {
             bids: vec![lvl("190.00", 100)],
             asks: vec![lvl("190.02", 300)],
             last_trade: Some(("190.01".parse().unwrap(), 5)),
-            timestamp: 1_772_636_400_000_000_000,
+            timestamp: domain::Timestamp(1_772_636_400_000_000_000),
         };
         assert_eq!(
             from_sim(&snap),
@@ -280,7 +280,7 @@ mod tests {
                 entry(SimAction::New, MdEntryType::Offer, "420.03", 200, 1),
                 entry(SimAction::Change, MdEntryType::Bid, "420.00", 50, 2),
             ],
-            timestamp: 1_772_636_400_000_000_000,
+            timestamp: domain::Timestamp(1_772_636_400_000_000_000),
         };
         assert_eq!(
             from_sim(&inc),

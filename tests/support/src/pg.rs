@@ -123,6 +123,15 @@ impl TestSchema {
         })
     }
 
+    /// A fresh schema name for code under test that creates the schema
+    /// itself (nothing is created here); dropped with the guard.
+    pub fn reserve(label: &str) -> TestSchema {
+        TestSchema {
+            name: unique_name(label),
+            scope: Scope::Schema,
+        }
+    }
+
     /// A schema name prefix for code that creates its own schemas (the
     /// gateway's `postgres_schema_prefix`): nothing is created; every
     /// schema whose name starts with it is dropped with the guard. The
@@ -223,6 +232,17 @@ mod tests {
         let name = schema.name().to_owned();
         assert!(exists(name.clone()).await);
         drop(schema);
+        assert!(!exists(name).await);
+
+        let reserved = TestSchema::reserve("guard");
+        let name = reserved.name().to_owned();
+        assert!(!exists(name.clone()).await);
+        client()
+            .await
+            .batch_execute(&format!("CREATE SCHEMA \"{name}\""))
+            .await
+            .expect("create");
+        drop(reserved);
         assert!(!exists(name).await);
 
         let prefix = TestSchema::prefix("guard");

@@ -1,7 +1,7 @@
 //! In-process simulated venues for tests: the default instruments (AAPL
 //! at 190.00 and MSFT at 420.00, tick 0.01) and [`serve`], which starts one
 //! venue's FIX acceptor on a free loopback port with validation on and an
-//! in-memory message store. The caller's [`VenueConfig`] (id, seed,
+//! in-memory message store ([`serve_instruments`] for other instruments). The caller's [`VenueConfig`] (id, seed,
 //! liquidity) stays in the test, where it is part of what is tested.
 
 use fix_engine::store::MemoryStoreFactory;
@@ -21,9 +21,14 @@ pub fn instruments() -> Vec<Instrument> {
 }
 
 /// Serves one venue, configured by `cfg`, quoting [`instruments`], on a
-/// free loopback port; it stops when the returned value drops.
+/// free loopback port.
 pub async fn serve(cfg: VenueConfig) -> RunningVenues {
-    let venue = Venue::new(cfg, instruments(), fix::now_nanos()).expect("venue config is valid");
+    serve_instruments(cfg, instruments()).await
+}
+
+/// [`serve`] quoting `instruments` instead.
+pub async fn serve_instruments(cfg: VenueConfig, instruments: Vec<Instrument>) -> RunningVenues {
+    let venue = Venue::new(cfg, instruments, fix::now_nanos()).expect("venue config is valid");
     fix::serve(
         FixServerConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),

@@ -1,6 +1,6 @@
-//! FIX helpers for tests that talk to a FIX peer over TCP: a client
-//! session (the engine's initiator, every application message forwarded
-//! into a channel), reading the next message within a bound, a
+//! FIX helpers for tests that talk to a FIX peer over TCP: an application
+//! forwarding every message into a channel, a client session (the
+//! engine's initiator with that application), reading the next message within a bound, a
 //! NewOrderSingle builder, and field getters that fail the test naming the
 //! message ([`s`], [`u`], [`d`]).
 
@@ -33,7 +33,7 @@ pub fn d(m: &Message, tag: u32) -> Decimal {
     Decimal::from_str(s(m, tag)).unwrap_or_else(|_| panic!("tag {tag} not a number in {m:?}"))
 }
 
-/// The application of a test client: forwards every message.
+/// An application that forwards every message it receives.
 struct Forward(mpsc::UnboundedSender<Message>);
 
 impl Application for Forward {
@@ -41,6 +41,13 @@ impl Application for Forward {
         let _ = self.0.send(msg.clone());
         Ok(())
     }
+}
+
+/// An application for a test session that forwards every application
+/// message into the returned channel.
+pub fn forwarding_app() -> (Box<dyn Application>, mpsc::UnboundedReceiver<Message>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Box::new(Forward(tx)), rx)
 }
 
 /// Starts a FIX client session `sender -> target` in `begin_string`
@@ -53,7 +60,7 @@ pub fn forwarding_initiator(
     sender: &str,
     target: &str,
 ) -> (SessionHandle, mpsc::UnboundedReceiver<Message>) {
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (app, rx) = forwarding_app();
     let session_cfg = SessionConfig::new(begin_string, sender, target, Role::Initiator);
     let seq = SeqState {
         next_sender_seq: 1,
@@ -61,12 +68,7 @@ pub fn forwarding_initiator(
         creation_time: chrono::Utc::now(),
     };
     let session = Session::new(Arc::new(session_cfg), standard_validator(begin_string), seq);
-    let handle = start_initiator(
-        cfg,
-        session,
-        Box::new(MemoryStore::new()),
-        Box::new(Forward(tx)),
-    );
+    let handle = start_initiator(cfg, session, Box::new(MemoryStore::new()), app);
     (handle, rx)
 }
 

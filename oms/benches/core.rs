@@ -176,20 +176,22 @@ fn bench_journal(c: &mut Criterion) {
 }
 
 fn bench_pg(c: &mut Criterion) {
-    let url = std::env::var("FIXGW_TEST_PG_URL")
-        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".to_owned());
+    let url = test_support::pg::url();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let schema = format!("oms_bench_{}", std::process::id());
-    let mut j = match rt.block_on(PgJournal::connect(&url, Some(&schema))) {
-        Ok(j) => j,
+    // Dropped (with the journal in it) at the end.
+    let schema = match rt.block_on(test_support::pg::TestSchema::try_create("oms_bench")) {
+        Ok(schema) => schema,
         Err(e) => {
-            eprintln!("pg_journal benchmarks skipped: PostgreSQL at {url:?}: {e}");
+            eprintln!("pg_journal benchmarks skipped: {e}");
             return;
         }
     };
+    let mut j = rt
+        .block_on(PgJournal::connect(&url, Some(schema.name())))
+        .unwrap_or_else(|e| panic!("open the journal in {}: {e}", schema.name()));
     let mut g = c.benchmark_group("pg_journal");
     for batch in [1usize, 64, 512] {
         g.throughput(Throughput::Elements(batch as u64));
@@ -210,13 +212,6 @@ fn bench_pg(c: &mut Criterion) {
         });
     }
     g.finish();
-    let _ = rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-        tokio::spawn(conn);
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .await
-    });
 }
 
 criterion_group! {

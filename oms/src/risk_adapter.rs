@@ -309,29 +309,20 @@ mod tests {
     use crate::portfolio::Portfolio;
     use crate::types::{OrdType, OrderId, Side, TimeInForce, VenueId};
     use rust_decimal_macros::dec;
+    use test_support::risk::RiskToml;
 
-    const CFG: &str = r#"
-[desks.EQ]
-
-[accounts.ACC1]
-desk = "EQ"
-cash = "1000000"
-pdt_regime = "exempt"
-[accounts.ACC1.limits]
-position_limits = { AAPL = 500 }
-
-[[instruments]]
-symbol = "AAPL"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[operators]
-ops = ["override"]
-"#;
+    /// ACC1 may hold at most 500 AAPL.
+    fn cfg() -> String {
+        RiskToml::new()
+            .desk("EQ")
+            .account_with_limits("ACC1", "EQ", "1000000", "position_limits = { AAPL = 500 }")
+            .instruments(&["AAPL"])
+            .operator("ops", &["override"])
+            .to_string()
+    }
 
     fn adapter() -> RiskAdapter {
-        let cfg = risk::RiskConfig::from_toml("risk.toml", CFG).unwrap();
+        let cfg = risk::RiskConfig::from_toml("risk.toml", &cfg()).unwrap();
         RiskAdapter::new(risk::RiskEngine::new(cfg, Timestamp(0)).unwrap())
     }
 

@@ -11,6 +11,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 
 use oms::journal::{NewRecord, Record};
 use oms::*;
+use test_support::pg::{self, TestSchema};
 
 fn rec(
     ts: i64,
@@ -313,61 +314,27 @@ async fn file_tamper_is_detected_and_named() {
 
 // ----- PostgreSQL -----
 
-fn pg_url() -> String {
-    std::env::var("FIXGW_TEST_PG_URL")
-        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".to_owned())
-}
-
-/// A plain client (panics, failing the test, if PostgreSQL is down).
-async fn pg_client() -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL unreachable at {:?}: {e}", pg_url()));
-    tokio::spawn(conn);
-    client
-}
-
-/// A fresh schema for one test.
-async fn fresh_schema(name: &str) -> String {
-    let schema = format!("oms_t_{name}_{}", std::process::id());
-    pg_client()
-        .await
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .await
-        .unwrap();
-    schema
-}
-
-async fn drop_schema(schema: &str) {
-    pg_client()
-        .await
-        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn pg_suite_and_reopen() {
-    let schema = fresh_schema("suite").await;
+    let guard = TestSchema::create("oms_suite").await;
+    let schema = guard.name();
     {
-        let mut j = PgJournal::connect(&pg_url(), Some(&schema)).await.unwrap();
+        let mut j = PgJournal::connect(&pg::url(), Some(schema)).await.unwrap();
         suite(&mut j).await;
     }
-    let mut j = PgJournal::connect(&pg_url(), Some(&schema)).await.unwrap();
+    let mut j = PgJournal::connect(&pg::url(), Some(schema)).await.unwrap();
     assert_eq!(j.last_seq(), 5014);
     assert_eq!(j.append(batch(20)).await.unwrap(), 5024);
     assert_eq!(j.verify().await.unwrap(), 5024);
-    drop_schema(&schema).await;
 }
 
 #[tokio::test]
 async fn pg_refuses_update_delete_truncate_and_detects_tamper() {
-    let schema = fresh_schema("immutable").await;
-    let mut j = PgJournal::connect(&pg_url(), Some(&schema)).await.unwrap();
+    let guard = TestSchema::create("oms_immutable").await;
+    let schema = guard.name();
+    let mut j = PgJournal::connect(&pg::url(), Some(schema)).await.unwrap();
     j.append(batch(0)).await.unwrap();
-    let c = pg_client().await;
+    let c = pg::client().await;
     for sql in [
         format!("UPDATE {schema}.journal SET payload = '{{}}' WHERE seq = 3"),
         format!("DELETE FROM {schema}.journal WHERE seq = 10"),
@@ -391,17 +358,17 @@ async fn pg_refuses_update_delete_truncate_and_detects_tamper() {
     .unwrap();
     let e = j.verify().await.unwrap_err();
     assert!(matches!(e, JournalError::ChainBroken { seq: 3, .. }), "{e}");
-    let e = PgJournal::connect(&pg_url(), Some(&schema))
+    let e = PgJournal::connect(&pg::url(), Some(schema))
         .await
         .unwrap_err();
     assert!(matches!(e, JournalError::ChainBroken { seq: 3, .. }), "{e}");
-    drop_schema(&schema).await;
 }
 
 #[tokio::test]
 async fn pg_migrations_apply_once() {
-    let schema = fresh_schema("migrations").await;
-    let mut cfg: tokio_postgres::Config = pg_url().parse().unwrap();
+    let guard = TestSchema::create("oms_migrations").await;
+    let schema = guard.name();
+    let mut cfg: tokio_postgres::Config = pg::url().parse().unwrap();
     cfg.options(format!("-c search_path={schema}"));
     let (mut client, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(conn);
@@ -413,5 +380,4 @@ async fn pg_migrations_apply_once() {
         .await
         .unwrap()
         .is_empty());
-    drop_schema(&schema).await;
 }

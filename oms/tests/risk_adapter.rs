@@ -8,30 +8,26 @@ use oms::outputs::*;
 use oms::risk_adapter::RiskAdapter;
 use oms::*;
 use rust_decimal_macros::dec;
+use test_support::risk::RiskToml;
 
-const CFG: &str = r#"
-[desks.EQ]
-
-[accounts.ACC1]
-desk = "EQ"
-cash = "1000000"
-pdt_regime = "exempt"
-[accounts.ACC1.limits]
-max_order_qty = 10000
-position_limits = { AAPL = 500 }
-
-[[instruments]]
-symbol = "AAPL"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[operators]
-alice = ["override", "kill_switch", "limits"]
-"#;
+/// ACC1 may order at most 10,000 shares at once and hold at most 500
+/// AAPL; alice may override, use the kill switch and change limits.
+fn cfg() -> String {
+    RiskToml::new()
+        .desk("EQ")
+        .account_with_limits(
+            "ACC1",
+            "EQ",
+            "1000000",
+            "max_order_qty = 10000\nposition_limits = { AAPL = 500 }",
+        )
+        .instruments(&["AAPL"])
+        .operator("alice", &["override", "kill_switch", "limits"])
+        .to_string()
+}
 
 fn core() -> OmsCore {
-    let cfg = risk::RiskConfig::from_toml("risk.toml", CFG).unwrap();
+    let cfg = risk::RiskConfig::from_toml("risk.toml", &cfg()).unwrap();
     let engine = risk::RiskEngine::new(cfg, t(0)).unwrap();
     let mut c = OmsCore::new(
         config(),

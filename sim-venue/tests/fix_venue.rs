@@ -3,26 +3,17 @@
 //! market data, halts through the control path, and rejects.
 
 use fix_engine::codec::{Message, MessageBuilder};
-use fix_engine::session::{
-    standard_validator, AppContext, AppReject, Application, Role, Session, SessionConfig,
-};
-use fix_engine::store::{MemoryStoreFactory, SeqState};
-use fix_engine::transport::{start_initiator, InitiatorConfig, SessionHandle};
+use fix_engine::transport::{InitiatorConfig, SessionHandle};
 use rust_decimal::Decimal;
-use sim_venue::fix::{self, control::Command, FixServerConfig, VenueInput};
+use sim_venue::fix::{self, control::Command, VenueInput};
 use sim_venue::instruments::Instrument;
-use sim_venue::venue::{Venue, VenueConfig};
-use std::sync::Arc;
+use sim_venue::venue::VenueConfig;
 use std::time::Duration;
+use test_support::fix::{self as tfix, s, u, NewOrderSingle};
 use tokio::sync::{mpsc, oneshot};
 
-struct Forward(mpsc::UnboundedSender<Message>);
-impl Application for Forward {
-    fn on_message(&mut self, _ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
-        let _ = self.0.send(msg.clone());
-        Ok(())
-    }
-}
+/// How long any single expected message may take.
+const WAIT: Duration = Duration::from_secs(10);
 
 struct Client {
     handle: SessionHandle,
@@ -32,12 +23,7 @@ struct Client {
 
 impl Client {
     async fn next(&mut self) -> Message {
-        let m = tokio::time::timeout(Duration::from_secs(10), self.rx.recv())
-            .await
-            .expect("a message within 10 s")
-            .expect("session alive");
-        eprintln!("<- {m:?}");
-        m
+        tfix::next_within(&mut self.rx, "TESTER", WAIT).await
     }
 
     /// Next message of type `t`, skipping market state broadcasts.
@@ -71,39 +57,14 @@ impl Client {
 async fn start(begin: &str) -> Client {
     let mut vcfg = VenueConfig::new("SIMX");
     vcfg.seed = 7;
-    let instruments = vec![
-        Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2)),
-        Instrument::equity("MSFT", Decimal::new(42000, 2), Decimal::new(1, 2)),
-    ];
-    let venue = Venue::new(vcfg, instruments, fix::now_nanos()).unwrap();
-    let running = fix::serve(
-        FixServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            tls: None,
-            validate: true,
-        },
-        vec![venue],
-        Arc::new(MemoryStoreFactory),
-    )
-    .await
-    .unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let cfg = SessionConfig::new(begin, "TESTER", "SIMX", Role::Initiator);
-    let seq = SeqState {
-        next_sender_seq: 1,
-        next_target_seq: 1,
-        creation_time: chrono::Utc::now(),
-    };
-    let session = Session::new(Arc::new(cfg), standard_validator(begin), seq);
-    let handle = start_initiator(
+    let running = test_support::venue::serve(vcfg).await;
+    let (handle, rx) = tfix::forwarding_initiator(
         InitiatorConfig::new(running.local_addr.to_string()),
-        session,
-        Box::new(fix_engine::store::MemoryStore::new()),
-        Box::new(Forward(tx)),
+        begin,
+        "TESTER",
+        "SIMX",
     );
-    tokio::time::timeout(Duration::from_secs(10), handle.wait_for(|s| s.logged_on))
-        .await
-        .expect("logon");
+    tfix::logged_on(&handle, "TESTER", WAIT).await;
     Client {
         handle,
         rx,
@@ -112,29 +73,16 @@ async fn start(begin: &str) -> Client {
 }
 
 fn order(id: &str, sym: &str, side: &str, qty: u64, px: Option<&str>, tif: &str) -> MessageBuilder {
-    let mut m = MessageBuilder::new("D");
-    m.field(11, id)
-        .field(1, "ACC1")
-        .field(21, "1")
-        .field(55, sym)
-        .field(54, side);
-    m.field_u64(38, qty)
-        .field(40, if px.is_some() { "2" } else { "1" });
-    if let Some(p) = px {
-        m.field(44, p);
+    NewOrderSingle {
+        cl_ord_id: id,
+        account: "ACC1",
+        symbol: sym,
+        side,
+        qty,
+        price: px,
+        tif,
     }
-    m.field(59, tif).field(60, "20260101-00:00:00");
-    m
-}
-
-fn u(m: &Message, tag: u32) -> u64 {
-    m.get_u64(tag)
-        .unwrap_or_else(|| panic!("tag {tag} missing in {m:?}"))
-}
-
-fn s(m: &Message, tag: u32) -> &str {
-    m.get_str(tag)
-        .unwrap_or_else(|| panic!("tag {tag} missing in {m:?}"))
+    .message()
 }
 
 /// Quantities reconcile on every report.
@@ -314,27 +262,8 @@ async fn load_client_gets_every_order_acknowledged_and_closed() {
     // A venue for the load client alone.
     let mut vcfg = VenueConfig::new("SIMX");
     vcfg.seed = 3;
-    let venue = Venue::new(
-        vcfg,
-        vec![Instrument::equity(
-            "AAPL",
-            Decimal::new(19000, 2),
-            Decimal::new(1, 2),
-        )],
-        fix::now_nanos(),
-    )
-    .unwrap();
-    let running = fix::serve(
-        FixServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            tls: None,
-            validate: true,
-        },
-        vec![venue],
-        Arc::new(MemoryStoreFactory),
-    )
-    .await
-    .unwrap();
+    let aapl = Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2));
+    let running = test_support::venue::serve_instruments(vcfg, vec![aapl]).await;
     let cfg = sim_venue::load::LoadConfig {
         target: running.local_addr.to_string(),
         begin_string: "FIX.4.4".into(),

@@ -613,9 +613,10 @@ async fn recovered_position(storage: &Storage, acc: &str, sym: &str) -> i64 {
             core_pos(o.core())
         }
         Backend::Postgres => {
-            let j = oms::PgJournal::connect(&pg_url(), Some(&section.journal_schema()))
-                .await
-                .expect("open the journal");
+            let j =
+                oms::PgJournal::connect(&test_support::pg::url(), Some(&section.journal_schema()))
+                    .await
+                    .expect("open the journal");
             let o = oms::JournaledOms::open(cfg(), checker(), Box::new(oms::DefaultRouter), j)
                 .await
                 .expect("replay");

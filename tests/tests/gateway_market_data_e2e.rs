@@ -13,46 +13,18 @@ use gateway::config::{MarketHours, RiskSection};
 use rust_decimal::Decimal;
 use sim_venue::venue::StartSession;
 
-/// Every account and instrument of `common::config`, no limit in the way.
-const RISK: &str = r#"
-[desks.EQ]
-
-[accounts.ACC1]
-desk = "EQ"
-cash = "10000000"
-pdt_regime = "exempt"
-
-[accounts.ACC2]
-desk = "EQ"
-cash = "10000000"
-pdt_regime = "exempt"
-
-[[instruments]]
-symbol = "AAPL"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "MSFT"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "ZZZZ"
-sector = "Unknown"
-tick = "0.01"
-"#;
-
 /// A market IOC buy of AAPL for ACC1.
 fn market_buy(cl: &str, qty: u64) -> MessageBuilder {
-    let mut m = MessageBuilder::new("D");
-    m.field(11, cl).field(1, "ACC1").field(21, "1");
-    m.field(55, "AAPL").field(54, "1");
-    m.field_u64(38, qty).field(40, "1");
-    m.field(59, "3").field(60, "20260101-00:00:00");
-    m
+    test_support::fix::NewOrderSingle {
+        cl_ord_id: cl,
+        account: "ACC1",
+        symbol: "AAPL",
+        side: "1",
+        qty,
+        price: None,
+        tif: "3",
+    }
+    .message()
 }
 
 fn aapl() -> oms::Symbol {
@@ -93,7 +65,11 @@ async fn marks_follow_the_venue(b: Backend) {
     // The venue starts before the open: no quotes, no trades.
     let venues = start_venues_with(|c| c.start_session = StartSession::PreOpen).await;
     let risk_file = storage.dir.path().join("risk.toml");
-    write_file(&risk_file, RISK);
+    // Every account and instrument of `common::config`, no limit in the way.
+    write_file(
+        &risk_file,
+        &test_support::risk::gateway_accounts().to_string(),
+    );
     let mut cfg = config(&storage, venues.local_addr, 0);
     cfg.venues[0].market_data = true;
     cfg.gateway.market_data_conflate_ms = 50;

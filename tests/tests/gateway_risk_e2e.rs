@@ -21,41 +21,13 @@ use std::time::Duration;
 /// notional and hold at most 400 AAPL (open orders count); MSFT is on the
 /// restricted list. Every account and instrument of `common::config` is
 /// in it (the gateway refuses to start otherwise).
-const RISK: &str = r#"
-restricted = ["MSFT"]
-
-[desks.EQ]
-
-[accounts.ACC1]
-desk = "EQ"
-cash = "10000000"
-pdt_regime = "exempt"
-[accounts.ACC1.limits]
-max_order_notional = "100000"
-position_limits = { AAPL = 400 }
-
-[accounts.ACC2]
-desk = "EQ"
-cash = "10000000"
-pdt_regime = "exempt"
-
-[[instruments]]
-symbol = "AAPL"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "MSFT"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "ZZZZ"
-sector = "Unknown"
-tick = "0.01"
-"#;
+fn risk_toml() -> String {
+    test_support::risk::gateway_accounts_with(
+        "max_order_notional = \"100000\"\nposition_limits = { AAPL = 400 }",
+    )
+    .top("restricted = [\"MSFT\"]")
+    .to_string()
+}
 
 /// Sends `o`; its first report must be the reject: returns its Text.
 async fn rejected(c: &mut Client, o: &Ord) -> String {
@@ -108,7 +80,7 @@ async fn limits_survive_a_restart(b: Backend) {
     let storage = Storage::new(b, "riskrestart");
     let venues = start_venues().await;
     let port = free_port();
-    write_file(&storage.dir.path().join("risk.toml"), RISK);
+    write_file(&storage.dir.path().join("risk.toml"), &risk_toml());
     let cfg_path = storage.dir.path().join("gw.toml");
     write_file(
         &cfg_path,
@@ -207,7 +179,7 @@ async fn market_orders_need_a_price(b: Backend) {
     let storage = Storage::new(b, "riskmarket");
     let venues = start_venues().await;
     let risk_file = storage.dir.path().join("risk.toml");
-    write_file(&risk_file, RISK);
+    write_file(&risk_file, &risk_toml());
     let mut cfg = config(&storage, venues.local_addr, 0);
     cfg.risk = Some(RiskSection {
         config: risk_file,

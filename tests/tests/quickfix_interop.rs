@@ -13,13 +13,9 @@
 
 mod qf_client;
 
-use fix_engine::store::MemoryStoreFactory;
 use qf_client::{check_run, run_client, ClientRun};
-use rust_decimal::Decimal;
-use sim_venue::fix::{self, FixServerConfig, RunningVenues};
-use sim_venue::instruments::Instrument;
-use sim_venue::venue::{Venue, VenueConfig};
-use std::sync::Arc;
+use sim_venue::fix::RunningVenues;
+use sim_venue::venue::VenueConfig;
 
 /// Limit prices inside the venue's 5% band around 190 and 420, above the
 /// simulated offers: the buys are marketable.
@@ -28,22 +24,7 @@ const ORDERS: &str = "AAPL=199.00,MSFT=440.00";
 async fn start_venue() -> RunningVenues {
     let mut vcfg = VenueConfig::new("SIMX");
     vcfg.seed = 11;
-    let instruments = vec![
-        Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2)),
-        Instrument::equity("MSFT", Decimal::new(42000, 2), Decimal::new(1, 2)),
-    ];
-    let venue = Venue::new(vcfg, instruments, fix::now_nanos()).expect("venue");
-    fix::serve(
-        FixServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            tls: None,
-            validate: true,
-        },
-        vec![venue],
-        Arc::new(MemoryStoreFactory),
-    )
-    .await
-    .expect("venue listens")
+    test_support::venue::serve(vcfg).await
 }
 
 /// Runs the QuickFIX client against a fresh venue and checks its report.

@@ -15,6 +15,7 @@ use fix_engine::store::{
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use tempfile::TempDir;
+use test_support::pg::{self, TestSchema};
 
 /// One backend under test: a factory, and what must outlive it.
 struct Harness {
@@ -22,7 +23,9 @@ struct Harness {
     /// Whether a store opened again sees what an earlier one wrote.
     persistent: bool,
     _dir: Option<TempDir>,
-    pg: Option<PostgresStoreFactory>,
+    /// The PostgreSQL schema, dropped with the harness (kept, to look at,
+    /// if the test failed).
+    _schema: Option<TestSchema>,
 }
 
 impl Harness {
@@ -31,7 +34,7 @@ impl Harness {
             factory: Box::new(MemoryStoreFactory),
             persistent: false,
             _dir: None,
-            pg: None,
+            _schema: None,
         }
     }
 
@@ -45,53 +48,28 @@ impl Harness {
             factory: Box::new(FileStoreFactory::new(dir.path(), policy)),
             persistent: true,
             _dir: Some(dir),
-            pg: None,
+            _schema: None,
         }
     }
 
     async fn postgres() -> Self {
-        let factory = pg_connect(&unique_schema()).await;
+        let schema = TestSchema::reserve("fixstore");
+        let factory = pg_connect(schema.name()).await;
         Self {
-            factory: Box::new(factory.clone()),
+            factory: Box::new(factory),
             persistent: true,
             _dir: None,
-            pg: Some(factory),
+            _schema: Some(schema),
         }
     }
 
     async fn open(&self, key: &SessionKey) -> Box<dyn MessageStore> {
         self.factory.open(key).await.expect("open store")
     }
-
-    /// Drops the test's PostgreSQL schema (left behind if the test failed,
-    /// to look at).
-    async fn finish(self) {
-        if let Some(pg) = self.pg {
-            drop_schema(&pg).await;
-        }
-    }
-}
-
-fn pg_url() -> String {
-    std::env::var("FIXGW_TEST_PG_URL")
-        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".to_owned())
-}
-
-fn unique_schema() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "fixstore_test_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 async fn pg_connect(schema: &str) -> PostgresStoreFactory {
-    let url = pg_url();
+    let url = pg::url();
     match PostgresStoreFactory::connect(&url, schema).await {
         Ok(factory) => factory,
         Err(e) => panic!(
@@ -99,18 +77,6 @@ async fn pg_connect(schema: &str) -> PostgresStoreFactory {
              scripts/test.sh starts it): {e}"
         ),
     }
-}
-
-async fn drop_schema(pg: &PostgresStoreFactory) {
-    let client = pg
-        .pool()
-        .get()
-        .await
-        .expect("connection to drop the test schema");
-    client
-        .batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", pg.schema()))
-        .await
-        .expect("drop the test schema");
 }
 
 fn key(n: usize) -> SessionKey {
@@ -510,7 +476,6 @@ macro_rules! store_suite {
             async fn $case() {
                 let h = $harness.await;
                 cases::$case(&h).await;
-                h.finish().await;
             }
         )*
     };
@@ -872,27 +837,27 @@ mod postgres_only {
 
     #[tokio::test]
     async fn migrations_apply_once_and_data_survives_reconnect() {
-        let schema = unique_schema();
-        let (a, b) = tokio::join!(pg_connect(&schema), pg_connect(&schema));
+        let schema = TestSchema::reserve("fixstore");
+        let schema = schema.name();
+        let (a, b) = tokio::join!(pg_connect(schema), pg_connect(schema));
         let all = vec![(1, "fix_store".to_owned()), (2, "delivered".to_owned())];
         assert_eq!(migration_rows(&a).await, all);
         let mut s = a.open(&key(1)).await.unwrap();
         s.load(t0()).await.unwrap();
         s.save_sent(1, b"kept").await.unwrap();
         drop((a, s));
-        let c = pg_connect(&schema).await;
+        let c = pg_connect(schema).await;
         assert_eq!(migration_rows(&c).await, all);
         let mut s = c.open(&key(1)).await.unwrap();
         assert_eq!(s.load(t1()).await.unwrap(), state(2, 1, t0()));
         assert_eq!(all_sent(&mut s).await, vec![(1, b"kept".to_vec())]);
         drop(b);
-        drop_schema(&c).await;
     }
 
     #[tokio::test]
     async fn invalid_schema_names_are_refused() {
         for bad in ["", "1abc", "a-b", "a\"; DROP TABLE x; --", &"x".repeat(64)] {
-            match PostgresStoreFactory::connect(&pg_url(), bad).await {
+            match PostgresStoreFactory::connect(&pg::url(), bad).await {
                 Err(StoreError::Postgres(reason)) => assert!(reason.contains("schema"), "{reason}"),
                 Err(e) => panic!("{bad:?}: unexpected {e}"),
                 Ok(_) => panic!("{bad:?} accepted as a schema name"),
@@ -904,7 +869,7 @@ mod postgres_only {
     async fn unreachable_server_is_an_error() {
         // Port 1 on loopback: nothing listens there.
         let url = "host=127.0.0.1 port=1 user=postgres dbname=test connect_timeout=5";
-        match PostgresStoreFactory::connect(url, &unique_schema()).await {
+        match PostgresStoreFactory::connect(url, &pg::unique_name("fixstore")).await {
             // The reason reaches down to the socket error.
             Err(StoreError::Postgres(reason)) => {
                 assert!(reason.contains("refused"), "{reason}")
@@ -1032,7 +997,8 @@ mod model {
             .enable_all()
             .build()
             .unwrap();
-        let factory = rt.block_on(pg_connect(&unique_schema()));
+        let schema = TestSchema::reserve("fixstore_model");
+        let factory = rt.block_on(pg_connect(schema.name()));
         let next_session = AtomicU64::new(0);
         let mut runner = TestRunner::new(Config {
             cases: 40,
@@ -1045,7 +1011,6 @@ mod model {
                 rt.block_on(same_as_reference(&factory, &k, &ops))
             })
             .unwrap();
-        rt.block_on(drop_schema(&factory));
     }
 }
 

@@ -14,7 +14,7 @@
 use chrono::Utc;
 use fix_engine::codec::time::{format_utc_string, TimePrecision};
 use fix_engine::codec::{Framer, Message, MessageBuilder};
-use fix_engine::session::{AppContext, AppReject, Application, Role, Session, SessionConfig};
+use fix_engine::session::{Role, Session, SessionConfig};
 use fix_engine::store::{FileStoreFactory, FsyncPolicy, SessionKey, StoreFactory};
 use fix_engine::transport::tls::{self, ClientTlsFiles, ServerTlsFiles};
 use fix_engine::transport::{
@@ -34,23 +34,6 @@ use tokio::time::timeout;
 const WAIT: Duration = Duration::from_secs(20);
 
 // ------------------------------------------------------------ helpers --
-
-/// Forwards every application message it receives into a channel.
-struct ChannelApp {
-    tx: mpsc::UnboundedSender<Message>,
-}
-
-impl Application for ChannelApp {
-    fn on_message(&mut self, _ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
-        let _ = self.tx.send(msg.clone());
-        Ok(())
-    }
-}
-
-fn channel_app() -> (Box<dyn Application>, mpsc::UnboundedReceiver<Message>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    (Box::new(ChannelApp { tx }), rx)
-}
 
 fn order(id: &str) -> MessageBuilder {
     let mut b = MessageBuilder::new("D");
@@ -121,7 +104,7 @@ async fn start_acceptor(
     theirs: &str,
 ) -> AcceptorSide {
     let acceptor = Acceptor::new(cfg, stores);
-    let (app, rx) = channel_app();
+    let (app, rx) = test_support::fix::forwarding_app();
     let handle = acceptor
         .add_session(SessionSpec {
             config: SessionConfig::new("FIX.4.4", ours, theirs, Role::Acceptor),
@@ -156,7 +139,7 @@ async fn start_engine_initiator(
     icfg.tls = tls;
     icfg.reconnect_min = Duration::from_millis(20);
     icfg.reconnect_max = Duration::from_millis(200);
-    let (app, rx) = channel_app();
+    let (app, rx) = test_support::fix::forwarding_app();
     (start_initiator(icfg, session, store, app), rx)
 }
 

@@ -93,31 +93,25 @@ mod tests {
         TimeInForce, Timestamp, VenueId,
     };
     use rust_decimal::Decimal;
+    use std::sync::LazyLock;
+    use test_support::risk::RiskToml;
 
-    const RISK: &str = r#"
-[desks.EQ]
-
-[accounts.ACC1]
-desk = "EQ"
-cash = "10000000"
-pdt_regime = "exempt"
-[accounts.ACC1.limits]
-max_order_notional = "100000"
-position_limits = { AAPL = 400 }
-orders_per_second = 3
-
-[[instruments]]
-symbol = "AAPL"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "MSFT"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-"#;
+    /// ACC1 may send orders of at most 100,000 notional, hold at most 400
+    /// AAPL and send 3 orders a second.
+    static RISK: LazyLock<String> = LazyLock::new(|| {
+        RiskToml::new()
+            .desk("EQ")
+            .account_with_limits(
+                "ACC1",
+                "EQ",
+                "10000000",
+                "max_order_notional = \"100000\"\n\
+                 position_limits = { AAPL = 400 }\n\
+                 orders_per_second = 3",
+            )
+            .instruments(&["AAPL", "MSFT"])
+            .to_string()
+    });
 
     fn gateway_toml(risk: &str) -> String {
         format!(
@@ -132,7 +126,7 @@ tick = "0.01"
         c.risk = Some(RiskSection {
             config: "test-risk.toml".into(),
             market_hours: hours,
-            builtin: Some(RISK),
+            builtin: Some(RISK.as_str()),
         });
         c
     }

@@ -10,72 +10,24 @@ use risk::{
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
+use test_support::risk::RiskToml;
 
-pub const BASE: &str = r#"
-[desks.EQ]
-[desks.ARB]
-
-[accounts.ACC1]
-desk = "EQ"
-cash = "1000000"
-pdt_regime = "exempt"
-
-[accounts.ACC2]
-desk = "EQ"
-cash = "1000000"
-pdt_regime = "exempt"
-
-[accounts.ARB1]
-desk = "ARB"
-cash = "1000000"
-pdt_regime = "exempt"
-
-[[instruments]]
-symbol = "AAPL"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "MSFT"
-sector = "Technology"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "XOM"
-sector = "Energy"
-tick = "0.01"
-lot = 100
-
-[[instruments]]
-symbol = "SPY"
-sector = "Index"
-asset_class = "etf"
-tier = "1"
-tick = "0.01"
-
-[[instruments]]
-symbol = "AAPL_C200"
-sector = "Technology"
-asset_class = "option"
-tick = "0.01"
-multiplier = "100"
-underlying = "AAPL"
-is_call = true
-
-[[instruments]]
-symbol = "ESZ6"
-sector = "Index"
-asset_class = "future"
-tick = "0.25"
-multiplier = "50"
-underlying = "SPY"
-
-[operators]
-alice = ["override", "kill_switch", "limits"]
-bob = ["override"]
-"#;
+/// The base file: desks EQ and ARB; ACC1 and ACC2 (EQ) and ARB1 (ARB),
+/// 1,000,000 cash each and no limits (tests set theirs with
+/// [`engine_with`]); equities, an ETF, an option and a future; operators
+/// alice (override, kill switch, limits) and bob (override).
+pub fn base_toml() -> String {
+    RiskToml::new()
+        .desk("EQ")
+        .desk("ARB")
+        .account("ACC1", "EQ", "1000000")
+        .account("ACC2", "EQ", "1000000")
+        .account("ARB1", "ARB", "1000000")
+        .instruments(&["AAPL", "MSFT", "XOM", "SPY", "AAPL_C200", "ESZ6"])
+        .operator("alice", &["override", "kill_switch", "limits"])
+        .operator("bob", &["override"])
+        .to_string()
+}
 
 pub fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()
@@ -99,7 +51,7 @@ pub fn acc(s: &str) -> AccountId {
 }
 
 pub fn base_config() -> RiskConfig {
-    RiskConfig::from_toml("test.toml", BASE).unwrap()
+    RiskConfig::from_toml("test.toml", &base_toml()).unwrap()
 }
 
 /// An engine with `edit` applied to the base config, prices set at 10:00.

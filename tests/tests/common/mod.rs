@@ -7,27 +7,25 @@
 #![allow(dead_code)]
 
 use fix_engine::codec::{Message, MessageBuilder};
-use fix_engine::session::{
-    standard_validator, AppContext, AppReject, Application, Role, Session, SessionConfig,
-};
-use fix_engine::store::{MemoryStore, MemoryStoreFactory, SeqState};
-use fix_engine::transport::{start_initiator, InitiatorConfig, SessionHandle};
+use fix_engine::transport::{InitiatorConfig, SessionHandle};
 use gateway::config::{
     ClientConfig, GatewayConfig, GatewaySection, InstrumentConfig, JournalFsync, LimitsConfig,
     ListenerConfig, VenueConfig,
 };
 use gateway::runtime::{self, CoreMsg, Gateway};
 use rust_decimal::Decimal;
-use sim_venue::fix::{self as simfix, control::Command, FixServerConfig, VenueInput};
-use sim_venue::instruments::Instrument;
-use sim_venue::venue::{Venue, VenueConfig as SimVenueConfig};
+use sim_venue::fix::{self as simfix, control::Command, VenueInput};
+use sim_venue::venue::VenueConfig as SimVenueConfig;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
+use test_support::fix::{self as tfix, NewOrderSingle};
+use test_support::pg::{self, TestSchema};
 use tokio::sync::{mpsc, oneshot};
+
+pub use test_support::fix::{d, s, u};
 
 /// How long any single expected message may take.
 pub const WAIT: Duration = Duration::from_secs(15);
@@ -40,36 +38,23 @@ pub enum Backend {
     Postgres,
 }
 
-pub fn pg_url() -> String {
-    std::env::var("FIXGW_TEST_PG_URL")
-        .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".into())
-}
-
 /// A test's storage: a tempdir (always: the data dir) and, on PostgreSQL,
-/// a schema prefix of its own; the schemas are dropped when this drops.
+/// a schema name prefix of its own; the gateway's schemas under it are
+/// dropped when this drops.
 pub struct Storage {
     pub backend: Backend,
     pub dir: tempfile::TempDir,
-    pub prefix: String,
+    /// On PostgreSQL: the prefix of the gateway's schemas.
+    pub schemas: Option<TestSchema>,
 }
 
 impl Storage {
     pub fn new(backend: Backend, test: &str) -> Storage {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let prefix = format!(
-            "e2e_{}_{}_{}_",
-            test.to_ascii_lowercase(),
-            std::process::id(),
-            nanos % 1_000_000
-        );
-        assert!(prefix.len() <= 40, "prefix too long: {prefix}");
         Storage {
             backend,
             dir: tempfile::tempdir().expect("tempdir"),
-            prefix,
+            schemas: (backend == Backend::Postgres)
+                .then(|| TestSchema::prefix(&format!("e2e_{test}"))),
         }
     }
 
@@ -78,46 +63,15 @@ impl Storage {
         GatewaySection {
             comp_id: "GATEWAY".into(),
             data_dir: self.dir.path().join("data"),
-            postgres_url: (self.backend == Backend::Postgres).then(pg_url),
-            postgres_schema_prefix: if self.backend == Backend::Postgres {
-                self.prefix.clone()
-            } else {
-                String::new()
-            },
+            postgres_url: self.schemas.as_ref().map(|_| pg::url()),
+            postgres_schema_prefix: self
+                .schemas
+                .as_ref()
+                .map(|s| s.name().to_owned())
+                .unwrap_or_default(),
             journal_fsync: JournalFsync::EveryBatch,
             ..GatewaySection::default()
         }
-    }
-}
-
-impl Drop for Storage {
-    fn drop(&mut self) {
-        if self.backend != Backend::Postgres {
-            return;
-        }
-        let prefix = self.prefix.clone();
-        // Its own thread and runtime: this may run inside a tokio runtime.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let Ok((client, conn)) =
-                    tokio_postgres::connect(&pg_url(), tokio_postgres::NoTls).await
-                else {
-                    return;
-                };
-                tokio::spawn(conn);
-                let _ = client
-                    .batch_execute(&format!(
-                        "DROP SCHEMA IF EXISTS \"{prefix}fixgw\" CASCADE; \
-                         DROP SCHEMA IF EXISTS {prefix}fixgw_journal CASCADE;"
-                    ))
-                    .await;
-            });
-        })
-        .join();
     }
 }
 
@@ -331,15 +285,6 @@ impl Rig {
 
 // ---------------------------------------------------------------- client
 
-struct Forward(mpsc::UnboundedSender<Message>);
-
-impl Application for Forward {
-    fn on_message(&mut self, _ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
-        let _ = self.0.send(msg.clone());
-        Ok(())
-    }
-}
-
 /// A FIX 4.4 client session CLIENT -> GATEWAY: one initiator for the whole
 /// test (its sequence numbers and sent messages outlive connections; it
 /// reconnects by itself).
@@ -357,23 +302,10 @@ impl Client {
     /// `reconnect_min`: how long the initiator waits before dialling again
     /// after its connection closes.
     pub async fn connect_with(addr: &str, comp_id: &str, reconnect_min: Duration) -> Client {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let cfg = SessionConfig::new("FIX.4.4", comp_id, "GATEWAY", Role::Initiator);
-        let seq = SeqState {
-            next_sender_seq: 1,
-            next_target_seq: 1,
-            creation_time: chrono::Utc::now(),
-        };
-        let session = Session::new(Arc::new(cfg), standard_validator("FIX.4.4"), seq);
         let mut icfg = InitiatorConfig::new(addr.to_owned());
         icfg.reconnect_min = reconnect_min;
         icfg.reconnect_max = reconnect_min.max(Duration::from_millis(500));
-        let handle = start_initiator(
-            icfg,
-            session,
-            Box::new(MemoryStore::new()),
-            Box::new(Forward(tx)),
-        );
+        let (handle, rx) = tfix::forwarding_initiator(icfg, "FIX.4.4", comp_id, "GATEWAY");
         let c = Client {
             handle,
             comp_id: comp_id.to_owned(),
@@ -384,18 +316,11 @@ impl Client {
     }
 
     pub async fn wait_logged_on(&self) {
-        tokio::time::timeout(WAIT, self.handle.wait_for(|s| s.logged_on))
-            .await
-            .unwrap_or_else(|_| panic!("{} did not log on", self.comp_id));
+        tfix::logged_on(&self.handle, &self.comp_id, WAIT).await;
     }
 
     pub async fn next(&mut self) -> Message {
-        let m = tokio::time::timeout(WAIT, self.rx.recv())
-            .await
-            .unwrap_or_else(|_| panic!("{}: no message within {WAIT:?}", self.comp_id))
-            .expect("session alive");
-        eprintln!("{} <- {m:?}", self.comp_id);
-        m
+        tfix::next_within(&mut self.rx, &self.comp_id, WAIT).await
     }
 
     /// The next message, which must be of type `t`.
@@ -518,34 +443,20 @@ impl Ord {
     }
 
     pub fn message(&self) -> MessageBuilder {
-        let mut m = MessageBuilder::new("D");
-        m.field(11, self.cl.as_str())
-            .field(1, self.account.as_str())
-            .field(21, "1");
-        m.field(55, self.symbol.as_str()).field(54, self.side);
-        m.field_u64(38, self.qty)
-            .field(40, "2")
-            .field(44, self.px.as_str());
-        m.field(59, self.tif).field(60, "20260101-00:00:00");
-        m
+        NewOrderSingle {
+            cl_ord_id: &self.cl,
+            account: &self.account,
+            symbol: &self.symbol,
+            side: self.side,
+            qty: self.qty,
+            price: Some(&self.px),
+            tif: self.tif,
+        }
+        .message()
     }
 }
 
 // ---------------------------------------------------------------- checks
-
-pub fn s(m: &Message, tag: u32) -> &str {
-    m.get_str(tag)
-        .unwrap_or_else(|| panic!("tag {tag} missing in {m:?}"))
-}
-
-pub fn u(m: &Message, tag: u32) -> u64 {
-    m.get_u64(tag)
-        .unwrap_or_else(|| panic!("tag {tag} missing in {m:?}"))
-}
-
-pub fn d(m: &Message, tag: u32) -> Decimal {
-    Decimal::from_str(s(m, tag)).unwrap_or_else(|_| panic!("tag {tag} not a number in {m:?}"))
-}
 
 /// OrdStatus says the order is over.
 pub fn is_done(m: &Message) -> bool {
@@ -817,7 +728,7 @@ pub async fn replayed_core(storage: &Storage, cfg: &GatewayConfig) -> oms::OmsCo
                 .expect("replay")
         }
         Backend::Postgres => {
-            let j = oms::PgJournal::connect(&pg_url(), Some(&cfg.gateway.journal_schema()))
+            let j = oms::PgJournal::connect(&pg::url(), Some(&cfg.gateway.journal_schema()))
                 .await
                 .expect("open the journal");
             oms::OmsCore::recover(oms_cfg, checker, router, &j)
@@ -886,22 +797,7 @@ pub async fn start_venues_with(f: impl FnOnce(&mut SimVenueConfig)) -> simfix::R
     c.liquidity.follow_volume_profile = false;
     c.liquidity.walk_step_ns = sim_venue::types::Duration::from_secs(3_600);
     f(&mut c);
-    let instruments = vec![
-        Instrument::equity("AAPL", Decimal::new(19000, 2), Decimal::new(1, 2)),
-        Instrument::equity("MSFT", Decimal::new(42000, 2), Decimal::new(1, 2)),
-    ];
-    let venue = Venue::new(c, instruments, simfix::now_nanos()).expect("venue");
-    simfix::serve(
-        FixServerConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            tls: None,
-            validate: true,
-        },
-        vec![venue],
-        Arc::new(MemoryStoreFactory),
-    )
-    .await
-    .expect("sim venue serves")
+    test_support::venue::serve(c).await
 }
 
 /// Asks the gateway's core until `f` holds (bounded by [`WAIT`]): for

@@ -493,10 +493,7 @@ pub fn acceptor_cfg(begin_string: &str) -> SessionConfig {
 }
 
 /// Field `tag` of `m` as a string, or panic with the message.
-pub fn f(m: &Message, tag: u32) -> &str {
-    m.get_str(tag)
-        .unwrap_or_else(|| panic!("tag {tag} missing in {}", show(m)))
-}
+pub use test_support::fix::s as f;
 
 /// Asserts `m` is of type `t` with each of `fields` equal.
 pub fn assert_msg(m: &Message, t: &str, fields: &[(u32, &str)]) {

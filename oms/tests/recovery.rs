@@ -399,17 +399,9 @@ fn no_fill_is_applied_twice_after_recovery() {
 #[test]
 fn recovery_on_postgres_matches() {
     rt().block_on(async {
-        let url = std::env::var("FIXGW_TEST_PG_URL")
-            .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres dbname=test".to_owned());
-        let schema = format!("oms_t_recovery_{}", std::process::id());
-        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL unreachable at {url:?}: {e}"));
-        tokio::spawn(conn);
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .await
-            .unwrap();
+        let url = test_support::pg::url();
+        let guard = test_support::pg::TestSchema::create("oms_recovery").await;
+        let schema = guard.name();
         let ops: Vec<Op> = (0..60u8)
             .map(|i| match i % 5 {
                 0 => Op::New(i / 5 % 6, 100, i % 5, i % 2 == 0),
@@ -420,19 +412,15 @@ fn recovery_on_postgres_matches() {
             })
             .collect();
         let evs = events(&ops);
-        let (snap, oms) = drive(PgJournal::connect(&url, Some(&schema)).await.unwrap(), &evs).await;
+        let (snap, oms) = drive(PgJournal::connect(&url, Some(schema)).await.unwrap(), &evs).await;
         drop(oms);
-        let j = PgJournal::connect(&url, Some(&schema)).await.unwrap();
+        let j = PgJournal::connect(&url, Some(schema)).await.unwrap();
         let rec = OmsCore::recover(config(), checker(), Box::new(DefaultRouter), &j)
             .await
             .unwrap();
         assert_eq!(rec.snapshot(), snap);
         let (mem_snap, _) = drive(MemJournal::new(), &evs).await;
         assert_eq!(mem_snap, snap);
-        client
-            .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .await
-            .unwrap();
     });
 }
 

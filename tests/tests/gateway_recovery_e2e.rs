@@ -45,9 +45,12 @@ async fn with_journal(storage: &Storage, cfg: &GatewayConfig, events: Vec<oms::E
             o.handle(events).await.expect("journal");
         }
         Backend::Postgres => {
-            let j = oms::PgJournal::connect(&pg_url(), Some(&cfg.gateway.journal_schema()))
-                .await
-                .expect("open the journal");
+            let j = oms::PgJournal::connect(
+                &test_support::pg::url(),
+                Some(&cfg.gateway.journal_schema()),
+            )
+            .await
+            .expect("open the journal");
             let mut o = oms::JournaledOms::open(oms_cfg, checker, router, j)
                 .await
                 .expect("replay");

@@ -6,7 +6,7 @@
 
 use fix_engine::codec::{Message, MessageBuilder};
 use fix_engine::session::{
-    copy_unstamped_fields, AppContext, AppReject, Application, MessageValidator, Role,
+    copy_unstamped_fields, AppContext, AppReject, Application, MessageValidator, MsgType, Role,
     SessionConfig, SessionEvent,
 };
 use fix_engine::store::MemoryStoreFactory;
@@ -25,11 +25,15 @@ pub struct EchoApp {
 
 impl Application for EchoApp {
     fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
-        let msg_type = msg.msg_type();
-        if !matches!(msg_type, b"D" | b"d" | b"C") {
+        // SecurityDefinition (d) and Email (C) are echoed as they are.
+        let msg_type = MsgType::of(msg);
+        if !matches!(
+            msg_type,
+            MsgType::NewOrderSingle | MsgType::Other(b"d") | MsgType::Other(b"C")
+        ) {
             return Err(AppReject::UnsupportedMessageType);
         }
-        if msg_type == b"D" {
+        if msg_type == MsgType::NewOrderSingle {
             if let Some(id) = msg.get(11) {
                 let fresh = self.seen_cl_ord_ids.insert(id.to_vec());
                 if !fresh && msg.get_bool(97) == Some(true) {

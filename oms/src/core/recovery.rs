@@ -132,8 +132,9 @@ pub struct DeliveryCursor {
 /// The delivery part of the state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Deliveries {
-    /// The last number issued per recipient.
-    pub issued: BTreeMap<Recipient, u64>,
+    /// The last number issued per recipient (a hash map: looked up for
+    /// every output on the hot path).
+    pub issued: Map<Recipient, u64>,
     /// The number of every venue request, by its ClOrdID (a child's, or
     /// a cancel/replace request's).
     pub requests: Map<ClOrdId, u64>,

@@ -9,6 +9,7 @@ use crate::market_data::MdRequest;
 use crate::types::{OrdType, Side, TimeInForce};
 use crate::venue::{CancelRequest, NewOrderRequest, ReplaceRequest};
 use fix_engine::codec::Message;
+use fix_engine::session::MsgType;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -74,8 +75,8 @@ pub fn split_account(account: &str) -> (&str, &str) {
 }
 
 pub fn decode(peer: &str, m: &Message) -> Result<Request, Unusable> {
-    match m.msg_type() {
-        b"D" => {
+    match MsgType::of(m) {
+        MsgType::NewOrderSingle => {
             let ord_type = match req(m, 40, "OrdType")? {
                 "1" => OrdType::Market,
                 "2" => OrdType::Limit,
@@ -119,14 +120,14 @@ pub fn decode(peer: &str, m: &Message) -> Result<Request, Unusable> {
                 tif,
             }))
         }
-        b"F" => Ok(Request::Cancel(CancelRequest {
+        MsgType::OrderCancelRequest => Ok(Request::Cancel(CancelRequest {
             cl_ord_id: req(m, 11, "ClOrdID")?.to_owned(),
             orig_cl_ord_id: req(m, 41, "OrigClOrdID")?.to_owned(),
             order_id: m.get_str(37).and_then(parse_order_id),
             account: venue_account(peer, m),
             symbol: req(m, 55, "Symbol")?.to_owned(),
         })),
-        b"G" => Ok(Request::Replace(ReplaceRequest {
+        MsgType::OrderCancelReplaceRequest => Ok(Request::Replace(ReplaceRequest {
             cl_ord_id: req(m, 11, "ClOrdID")?.to_owned(),
             orig_cl_ord_id: req(m, 41, "OrigClOrdID")?.to_owned(),
             order_id: m.get_str(37).and_then(parse_order_id),
@@ -138,7 +139,7 @@ pub fn decode(peer: &str, m: &Message) -> Result<Request, Unusable> {
                 text: "OrderQty (38) is required".into(),
             })?,
         })),
-        b"V" => decode_md_request(peer, m),
+        MsgType::MarketDataRequest => decode_md_request(peer, m),
         _ => Err(Unusable {
             tag: 35,
             text: "Unsupported Message Type".into(),

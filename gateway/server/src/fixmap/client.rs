@@ -6,9 +6,10 @@
 //! get their reject here too.
 
 use super::codes;
-use super::tags::{self, msg_type};
+use super::tags;
 use super::ts;
 use fix_engine::codec::{Message, MessageBuilder};
+use fix_engine::session::MsgType;
 use oms::events::{CancelRequest, EventKind, NewOrder, ReplaceRequest, StatusRequest};
 use oms::{
     AccountId, CancelReject, ClOrdId, ExecType, ExecutionReport, OrdStatus, OrdType, Px, Qty, Side,
@@ -128,8 +129,8 @@ pub(crate) fn client_event(
 ) -> Result<EventKind, Refusal> {
     let cl_ord_id = || req(m, tags::CL_ORD_ID, "ClOrdID").map(ClOrdId::new);
     let orig_cl_ord_id = || req(m, tags::ORIG_CL_ORD_ID, "OrigClOrdID").map(ClOrdId::new);
-    match m.msg_type() {
-        t if t == msg_type::NEW_ORDER_SINGLE.as_bytes() => Ok(EventKind::ClientNew(NewOrder {
+    match MsgType::of(m) {
+        MsgType::NewOrderSingle => Ok(EventKind::ClientNew(NewOrder {
             session: session.into(),
             cl_ord_id: cl_ord_id()?,
             account: account(m, allowed)?,
@@ -140,28 +141,22 @@ pub(crate) fn client_event(
             price: price(m)?,
             tif: tif(m)?,
         })),
-        t if t == msg_type::ORDER_CANCEL_REQUEST.as_bytes() => {
-            Ok(EventKind::ClientCancel(CancelRequest {
-                session: session.into(),
-                cl_ord_id: cl_ord_id()?,
-                orig_cl_ord_id: orig_cl_ord_id()?,
-            }))
-        }
-        t if t == msg_type::ORDER_CANCEL_REPLACE_REQUEST.as_bytes() => {
-            Ok(EventKind::ClientReplace(ReplaceRequest {
-                session: session.into(),
-                cl_ord_id: cl_ord_id()?,
-                orig_cl_ord_id: orig_cl_ord_id()?,
-                qty: qty(m, tags::ORDER_QTY)?,
-                price: price(m)?,
-            }))
-        }
-        t if t == msg_type::ORDER_STATUS_REQUEST.as_bytes() => {
-            Ok(EventKind::ClientStatus(StatusRequest {
-                session: session.into(),
-                cl_ord_id: cl_ord_id()?,
-            }))
-        }
+        MsgType::OrderCancelRequest => Ok(EventKind::ClientCancel(CancelRequest {
+            session: session.into(),
+            cl_ord_id: cl_ord_id()?,
+            orig_cl_ord_id: orig_cl_ord_id()?,
+        })),
+        MsgType::OrderCancelReplaceRequest => Ok(EventKind::ClientReplace(ReplaceRequest {
+            session: session.into(),
+            cl_ord_id: cl_ord_id()?,
+            orig_cl_ord_id: orig_cl_ord_id()?,
+            qty: qty(m, tags::ORDER_QTY)?,
+            price: price(m)?,
+        })),
+        MsgType::OrderStatusRequest => Ok(EventKind::ClientStatus(StatusRequest {
+            session: session.into(),
+            cl_ord_id: cl_ord_id()?,
+        })),
         _ => Err(refuse(tags::MSG_TYPE, "Unsupported Message Type")),
     }
 }
@@ -169,7 +164,7 @@ pub(crate) fn client_event(
 /// Whether `m` is a NewOrderSingle (refused orders are answered as
 /// orders: see [`edge_reject`]).
 pub(crate) fn is_new_order(m: &Message) -> bool {
-    m.msg_type() == msg_type::NEW_ORDER_SINGLE.as_bytes()
+    MsgType::of(m) == MsgType::NewOrderSingle
 }
 
 fn ch(c: char) -> String {
@@ -197,7 +192,7 @@ fn ord_status(er: &ExecutionReport, fix42: bool) -> char {
 /// An OMS execution report as a FIX ExecutionReport for the client.
 pub(crate) fn exec_report(er: &ExecutionReport, begin_string: &str) -> MessageBuilder {
     let fix42 = begin_string == "FIX.4.2";
-    let mut m = MessageBuilder::new(msg_type::EXECUTION_REPORT);
+    let mut m = MessageBuilder::new(MsgType::ExecutionReport.as_str());
     m.field(tags::ORDER_ID, er.order_id.as_str())
         .field(tags::CL_ORD_ID, er.cl_ord_id.as_str());
     if let Some(o) = &er.orig_cl_ord_id {
@@ -251,7 +246,7 @@ pub(crate) fn exec_report(er: &ExecutionReport, begin_string: &str) -> MessageBu
 /// ExecutionReport with OrdStatus=Rejected that says why.
 pub(crate) fn edge_reject(m: &Message, text: &str, now: Timestamp) -> MessageBuilder {
     let rejected = ch(codes::ord_status(OrdStatus::Rejected));
-    let mut r = MessageBuilder::new(msg_type::EXECUTION_REPORT);
+    let mut r = MessageBuilder::new(MsgType::ExecutionReport.as_str());
     r.field(tags::ORDER_ID, "NONE")
         .field(tags::CL_ORD_ID, m.get(tags::CL_ORD_ID).unwrap_or(b"NONE"));
     r.field(tags::EXEC_ID, format!("X{}", now.0))
@@ -277,7 +272,7 @@ pub(crate) fn edge_reject(m: &Message, text: &str, now: Timestamp) -> MessageBui
 
 /// An OMS cancel reject as a FIX OrderCancelReject for the client.
 pub(crate) fn cancel_reject(cr: &CancelReject) -> MessageBuilder {
-    let mut m = MessageBuilder::new(msg_type::ORDER_CANCEL_REJECT);
+    let mut m = MessageBuilder::new(MsgType::OrderCancelReject.as_str());
     m.field(
         tags::ORDER_ID,
         cr.order_id.as_ref().map_or("NONE", |o| o.as_str()),

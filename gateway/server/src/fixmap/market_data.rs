@@ -4,8 +4,9 @@
 //! the market data task (`runtime::market_data`, which decides what
 //! reaches the OMS).
 
-use super::tags::{self, msg_type};
+use super::tags;
 use fix_engine::codec::{Message, MessageBuilder};
+use fix_engine::session::MsgType;
 use oms::{Px, Qty, Symbol};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -64,7 +65,7 @@ pub(crate) fn md_req_id(symbol: &str) -> String {
 /// (SubscriptionRequestType 1), top of book (MarketDepth 1, incremental
 /// refresh), bids, offers and trades.
 pub(crate) fn md_request(symbol: &str) -> MessageBuilder {
-    let mut m = MessageBuilder::new(msg_type::MARKET_DATA_REQUEST);
+    let mut m = MessageBuilder::new(MsgType::MarketDataRequest.as_str());
     m.field(tags::MD_REQ_ID, md_req_id(symbol))
         // Snapshot plus updates, top of book, incremental refresh.
         .field(tags::SUBSCRIPTION_REQUEST_TYPE, "1")
@@ -85,9 +86,9 @@ pub(crate) fn md_request(symbol: &str) -> MessageBuilder {
 /// (index values, opening prices...) and entries without a price or a
 /// symbol are left out.
 pub(crate) fn market_data(m: &Message) -> Option<MdUpdate> {
-    let snapshot = match m.msg_type() {
-        t if t == msg_type::MARKET_DATA_SNAPSHOT.as_bytes() => true,
-        t if t == msg_type::MARKET_DATA_INCREMENTAL.as_bytes() => false,
+    let snapshot = match MsgType::of(m) {
+        MsgType::MarketDataSnapshotFullRefresh => true,
+        MsgType::MarketDataIncrementalRefresh => false,
         _ => return None,
     };
     if m.get(tags::POSS_DUP_FLAG) == Some(b"Y") {

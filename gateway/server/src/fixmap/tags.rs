@@ -88,27 +88,3 @@ pub(crate) const MD_ENTRY_POSITION_NO: u32 = 290;
 pub(crate) const CXL_REJ_RESPONSE_TO: u32 = 434;
 /// TrdMatchID (880).
 pub(crate) const TRD_MATCH_ID: u32 = 880;
-
-/// MsgType (35) values.
-pub(crate) mod msg_type {
-    /// ExecutionReport.
-    pub(crate) const EXECUTION_REPORT: &str = "8";
-    /// OrderCancelReject.
-    pub(crate) const ORDER_CANCEL_REJECT: &str = "9";
-    /// NewOrderSingle.
-    pub(crate) const NEW_ORDER_SINGLE: &str = "D";
-    /// OrderCancelRequest.
-    pub(crate) const ORDER_CANCEL_REQUEST: &str = "F";
-    /// OrderCancelReplaceRequest.
-    pub(crate) const ORDER_CANCEL_REPLACE_REQUEST: &str = "G";
-    /// OrderStatusRequest.
-    pub(crate) const ORDER_STATUS_REQUEST: &str = "H";
-    /// MarketDataRequest.
-    pub(crate) const MARKET_DATA_REQUEST: &str = "V";
-    /// MarketDataSnapshotFullRefresh.
-    pub(crate) const MARKET_DATA_SNAPSHOT: &str = "W";
-    /// MarketDataIncrementalRefresh.
-    pub(crate) const MARKET_DATA_INCREMENTAL: &str = "X";
-    /// MarketDataRequestReject.
-    pub(crate) const MARKET_DATA_REQUEST_REJECT: &str = "Y";
-}

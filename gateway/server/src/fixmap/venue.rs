@@ -5,9 +5,10 @@
 //! OMS events. Market data from venues is `market_data`'s.
 
 use super::codes;
-use super::tags::{self, msg_type};
+use super::tags;
 use super::ts;
 use fix_engine::codec::{Message, MessageBuilder};
+use fix_engine::session::MsgType;
 use oms::events::{
     CloseKind, EventKind, VenueAck, VenueCancelRejected, VenueClosed, VenueFill, VenueRejected,
     VenueReplaced, VenueTradeBust, VenueTradeCorrect,
@@ -23,7 +24,7 @@ const HANDL_INST_AUTOMATED: &str = "1";
 
 /// A new child order for its venue.
 pub(crate) fn venue_new(o: &VenueNewOrder, now: Timestamp) -> MessageBuilder {
-    let mut m = MessageBuilder::new(msg_type::NEW_ORDER_SINGLE);
+    let mut m = MessageBuilder::new(MsgType::NewOrderSingle.as_str());
     m.field(tags::CL_ORD_ID, o.cl_ord_id.as_str())
         .field(tags::ACCOUNT, o.account.as_str())
         .field(tags::HANDL_INST, HANDL_INST_AUTOMATED);
@@ -43,7 +44,7 @@ pub(crate) fn venue_new(o: &VenueNewOrder, now: Timestamp) -> MessageBuilder {
 /// NewOrderSingle did: the venue finds orders by session, account and
 /// ClOrdID.
 pub(crate) fn venue_cancel(o: &VenueCancel, now: Timestamp) -> MessageBuilder {
-    let mut m = MessageBuilder::new(msg_type::ORDER_CANCEL_REQUEST);
+    let mut m = MessageBuilder::new(MsgType::OrderCancelRequest.as_str());
     m.field(tags::CL_ORD_ID, o.cl_ord_id.as_str())
         .field(tags::ORIG_CL_ORD_ID, o.orig_cl_ord_id.as_str())
         .field(tags::ACCOUNT, o.account.as_str());
@@ -59,7 +60,7 @@ pub(crate) fn venue_cancel(o: &VenueCancel, now: Timestamp) -> MessageBuilder {
 
 /// A replace of a child order (see [`venue_cancel`] for the account).
 pub(crate) fn venue_replace(o: &VenueReplace, now: Timestamp) -> MessageBuilder {
-    let mut m = MessageBuilder::new(msg_type::ORDER_CANCEL_REPLACE_REQUEST);
+    let mut m = MessageBuilder::new(MsgType::OrderCancelReplaceRequest.as_str());
     m.field(tags::CL_ORD_ID, o.cl_ord_id.as_str())
         .field(tags::ORIG_CL_ORD_ID, o.orig_cl_ord_id.as_str())
         .field(tags::ACCOUNT, o.account.as_str());
@@ -93,10 +94,10 @@ fn dec(m: &Message, tag: u32) -> Option<Decimal> {
 /// (32) and LastPx (31). The OMS applies each once (by its own ExecID,
 /// 17) and alerts on one that names no fill it knows.
 pub(crate) fn venue_events(venue: &VenueId, m: &Message) -> Vec<EventKind> {
-    let t = m.msg_type();
-    if t == msg_type::EXECUTION_REPORT.as_bytes() {
+    let t = MsgType::of(m);
+    if t == MsgType::ExecutionReport {
         execution_report(venue, m)
-    } else if t == msg_type::ORDER_CANCEL_REJECT.as_bytes() {
+    } else if t == MsgType::OrderCancelReject {
         vec![EventKind::VenueCancelRejected(VenueCancelRejected {
             venue: venue.clone(),
             cl_ord_id: ClOrdId::new(m.get_str(tags::CL_ORD_ID).unwrap_or("")),

@@ -9,9 +9,11 @@
 use super::core_task::{now_ts, CoreMsg};
 use super::market_data;
 use crate::fixmap;
-use crate::fixmap::tags::{self, msg_type};
+use crate::fixmap::tags;
 use fix_engine::codec::Message;
-use fix_engine::session::{AppContext, AppReject, Application, BusinessRejectReason, SessionEvent};
+use fix_engine::session::{
+    AppContext, AppReject, Application, BusinessRejectReason, MsgType, SessionEvent,
+};
 use oms::events::EventKind;
 use oms::{Event, VenueId};
 use std::sync::Arc;
@@ -84,11 +86,8 @@ pub(crate) struct VenueApp {
 
 impl Application for VenueApp {
     fn on_message(&mut self, ctx: &mut AppContext<'_>, msg: &Message) -> Result<(), AppReject> {
-        let t = msg.msg_type();
-        match t {
-            _ if t == msg_type::MARKET_DATA_SNAPSHOT.as_bytes()
-                || t == msg_type::MARKET_DATA_INCREMENTAL.as_bytes() =>
-            {
+        match MsgType::of(msg) {
+            MsgType::MarketDataSnapshotFullRefresh | MsgType::MarketDataIncrementalRefresh => {
                 if let (Some(md), Some(update)) = (&self.md, fixmap::market_data(msg)) {
                     let _ = md.send(market_data::MdMsg::Update(market_data::MdInput {
                         venue: self.venue.clone(),
@@ -98,7 +97,7 @@ impl Application for VenueApp {
                 }
                 return Ok(());
             }
-            _ if t == msg_type::MARKET_DATA_REQUEST_REJECT.as_bytes() => {
+            MsgType::MarketDataRequestReject => {
                 let req = msg.get_str(tags::MD_REQ_ID).unwrap_or("");
                 let text = msg.get_str(tags::TEXT).unwrap_or("");
                 // A duplicate MDReqID (MDReqRejReason 1): the venue still

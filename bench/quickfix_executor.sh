@@ -27,8 +27,8 @@
 #   SIM_VENUE      sim-venue binary (default $CARGO_TARGET_DIR or
 #                  target/, release/sim-venue; build it with
 #                  `cargo build --release -p sim-venue`)
-#   QF_DICTIONARY  QuickFIX's FIX44.xml (default
-#                  ../shared/fix-acceptance/spec/FIX44.xml beside the repo)
+#   QF_DICTIONARY  a QuickFIX-format FIX44.xml (default the project's own,
+#                  fix-dictionaries/xml/FIX-4.4.xml)
 #   WINDOWS        windows to measure (default "1 200")
 #   FIXGW          fixgw binary (default .../release/fixgw; cargo build
 #                  --release -p gateway --bin fixgw)
@@ -49,7 +49,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$REPO_DIR/target}
 SIM_VENUE=${SIM_VENUE:-$TARGET_DIR/release/sim-venue}
 FIXGW=${FIXGW:-$TARGET_DIR/release/fixgw}
 CASES=${CASES:-"load-executor load-simvenue load-simvenue-file qfclient-simvenue qfclient-executor fixgw-bench fixgw-bench-fsync qfclient-fixgw"}
-QF_DICTIONARY=${QF_DICTIONARY:-$(dirname "$REPO_DIR")/shared/fix-acceptance/spec/FIX44.xml}
+QF_DICTIONARY=${QF_DICTIONARY:-$REPO_DIR/fix-dictionaries/xml/FIX-4.4.xml}
 EXAMPLES=/usr/share/doc/libquickfix-doc/examples
 ORDERS="AAPL=199.00,MSFT=440.00"
 

@@ -17,7 +17,8 @@
 //! once its listeners are bound and both venue sessions are logged on.
 //!
 //! Needs what tests/qf_client needs (g++, pkg-config, libquickfix-dev and
-//! QuickFIX's FIX44.xml); without it the tests fail, they never skip.
+//! a FIX 4.4 dictionary, the project's own by default); without it the
+//! tests fail, they never skip.
 
 mod common;
 mod qf_client;

@@ -7,9 +7,11 @@
 //! status and its summary line.
 //!
 //! Needs g++, pkg-config and libquickfix-dev (scripts/test.sh installs the
-//! library), and QuickFIX's FIX 4.4 data dictionary: $QF_DICTIONARY, or
-//! ../shared/fix-acceptance/spec/FIX44.xml beside the repository. Without
-//! them the tests fail and say what is missing; they never skip.
+//! library), and a QuickFIX-format FIX 4.4 data dictionary: $QF_DICTIONARY,
+//! or by default the project's own (fix-dictionaries/xml/FIX-4.4.xml, which
+//! QuickFIX C++ loads as it is), so the tests need nothing from outside
+//! the repository. Without them the tests fail and say what is missing;
+//! they never skip.
 
 mod qf_client;
 

@@ -5,9 +5,11 @@
 //! summary lines parsed and checked.
 //!
 //! Needs g++, pkg-config and libquickfix-dev (scripts/test.sh installs the
-//! library), and QuickFIX's FIX 4.4 data dictionary: $QF_DICTIONARY, or
-//! ../shared/fix-acceptance/spec/FIX44.xml beside the repository. Without
-//! them the tests fail and say what is missing; they never skip.
+//! library), and a QuickFIX-format FIX 4.4 data dictionary: $QF_DICTIONARY,
+//! or by default the project's own (fix-dictionaries/xml/FIX-4.4.xml, which
+//! QuickFIX C++ loads as it is), so the tests need nothing from outside
+//! the repository. Without them the tests fail and say what is missing;
+//! they never skip.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -29,7 +31,7 @@ pub fn repo_root() -> PathBuf {
 pub fn dictionary() -> PathBuf {
     let path = match std::env::var_os("QF_DICTIONARY") {
         Some(p) => PathBuf::from(p),
-        None => repo_root().join("../shared/fix-acceptance/spec/FIX44.xml"),
+        None => repo_root().join("fix-dictionaries/xml/FIX-4.4.xml"),
     };
     assert!(
         path.is_file(),

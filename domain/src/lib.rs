@@ -9,11 +9,13 @@
 pub mod calendar;
 pub mod config;
 pub mod ids;
+pub mod instrument;
 pub mod order;
 pub mod quantity;
 pub mod time;
 
 pub use ids::{AccountId, ClOrdId, ExecId, OrderId, Symbol, VenueId};
+pub use instrument::AssetClass;
 pub use order::{OrdType, Side, TimeInForce};
 pub use quantity::{Px, Qty, SignedQty, MAX_PX, MAX_QTY};
 pub use time::{Duration, Timestamp};

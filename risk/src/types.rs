@@ -17,7 +17,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use domain::{OrdType, Side, SignedQty, TimeInForce, Timestamp};
+pub use domain::{AssetClass, OrdType, Side, SignedQty, TimeInForce, Timestamp};
 
 /// Bit of an order type in allowed-type masks.
 pub(crate) fn ord_type_bit(t: OrdType) -> u8 {
@@ -179,55 +179,6 @@ ident!(
     LocateId,
     32
 );
-
-/// Asset class, for exposure limits and trading hours.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum AssetClass {
-    /// Common stock.
-    #[default]
-    Equity,
-    /// Exchange-traded product.
-    Etf,
-    /// Listed option.
-    Option,
-    /// Future.
-    Future,
-}
-
-impl AssetClass {
-    /// All classes, in index order.
-    pub const ALL: [AssetClass; 4] = [
-        AssetClass::Equity,
-        AssetClass::Etf,
-        AssetClass::Option,
-        AssetClass::Future,
-    ];
-
-    /// Dense index.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// True for classes that follow the NYSE equity calendar, LULD and
-    /// market-wide circuit breakers.
-    pub fn is_us_equity_like(self) -> bool {
-        matches!(self, AssetClass::Equity | AssetClass::Etf)
-    }
-}
-
-impl fmt::Display for AssetClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AssetClass::Equity => "equity",
-            AssetClass::Etf => "etf",
-            AssetClass::Option => "option",
-            AssetClass::Future => "future",
-        })
-    }
-}
 
 /// LULD tier of an NMS stock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

@@ -264,6 +264,7 @@ fn write_rows<W: std::io::Write>(
     for r in records {
         let class = match r.asset_class {
             AssetClass::Equity => "equity",
+            AssetClass::Etf => "etf",
             AssetClass::Option => "option",
             AssetClass::Future => "future",
         };
@@ -448,6 +449,7 @@ mod tests {
         for r in records {
             let class = match r.asset_class {
                 AssetClass::Equity => "equity",
+                AssetClass::Etf => "etf",
                 AssetClass::Option => "option",
                 AssetClass::Future => "future",
             };

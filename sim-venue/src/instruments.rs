@@ -16,17 +16,7 @@ use crate::types::{ticks_from_price, Ticks};
 /// equities, two options and two futures).
 pub const DEFAULT_INSTRUMENTS_TOML: &str = include_str!("../instruments.toml");
 
-/// Asset class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AssetClass {
-    /// Cash equity (and ETFs).
-    Equity,
-    /// Listed option.
-    Option,
-    /// Future.
-    Future,
-}
+pub use domain::AssetClass;
 
 /// Put or call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -259,7 +249,8 @@ impl InstrumentsFile {
                 );
             }
             let kind = match s.asset_class {
-                AssetClass::Equity => {
+                // An ETF lists and trades as a share.
+                AssetClass::Equity | AssetClass::Etf => {
                     for (f, present) in [
                         ("underlying", s.underlying.is_some()),
                         ("strike", s.strike.is_some()),
@@ -395,6 +386,24 @@ mod tests {
         let es = v.iter().find(|i| i.symbol == "ESZ6").unwrap();
         assert_eq!(es.multiplier(), dec!(50));
         assert_eq!(es.reference_ticks(), 22_400);
+    }
+
+    #[test]
+    fn an_etf_lists_as_a_share() {
+        let etf = r#"
+[[instrument]]
+symbol = "SPY"
+asset_class = "etf"
+sector = "Index"
+tick_size = "0.01"
+lot_size = 1
+reference_price = "600.00"
+"#;
+        let v = parse_instruments(etf, "etf.toml").unwrap();
+        assert_eq!(v[0].kind, InstrumentKind::Equity);
+        let with_strike = etf.replace("lot_size = 1", "lot_size = 1\nstrike = \"1\"");
+        let e = parse_instruments(&with_strike, "etf.toml").unwrap_err();
+        assert!(e.to_string().contains("strike: not allowed for an equity"), "{e}");
     }
 
     #[test]

@@ -403,7 +403,10 @@ reference_price = "600.00"
         assert_eq!(v[0].kind, InstrumentKind::Equity);
         let with_strike = etf.replace("lot_size = 1", "lot_size = 1\nstrike = \"1\"");
         let e = parse_instruments(&with_strike, "etf.toml").unwrap_err();
-        assert!(e.to_string().contains("strike: not allowed for an equity"), "{e}");
+        assert!(
+            e.to_string().contains("strike: not allowed for an equity"),
+            "{e}"
+        );
     }
 
     #[test]

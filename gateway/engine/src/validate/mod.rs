@@ -64,7 +64,11 @@
 //! - this file: the options, the [`Validator`] and its walk over a message.
 
 mod formats;
+#[cfg(test)]
+mod prop_tests;
 mod reasons;
+#[cfg(test)]
+mod suite_tests;
 mod tables;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@
 use rust_decimal::Decimal;
 
 use crate::events::SessionId;
+use crate::outputs::{VenueCancel, VenueNewOrder, VenueReplace};
 use crate::state::OrdStatus;
 use crate::types::{
     AccountId, ClOrdId, OrdType, OrderId, Px, Qty, Side, Symbol, TimeInForce, VenueId,
@@ -143,6 +144,61 @@ pub struct ChildOrder {
 }
 
 impl ChildOrder {
+    /// This child as the new order to send its venue (the parent's terms,
+    /// the child's quantity and price).
+    pub fn venue_new(&self, p: &ParentOrder) -> VenueNewOrder {
+        VenueNewOrder {
+            venue: self.venue.clone(),
+            cl_ord_id: self.cl_ord_id.clone(),
+            parent: p.order_id.clone(),
+            account: p.account.clone(),
+            symbol: p.symbol.clone(),
+            side: p.side,
+            qty: self.qty,
+            ord_type: p.ord_type,
+            price: self.price,
+            tif: p.tif,
+        }
+    }
+
+    /// The cancel of this child, under request id `req`.
+    pub fn venue_cancel(&self, p: &ParentOrder, req: ClOrdId) -> VenueCancel {
+        VenueCancel {
+            venue: self.venue.clone(),
+            cl_ord_id: req,
+            orig_cl_ord_id: self.cl_ord_id.clone(),
+            venue_order_id: self.venue_order_id.clone(),
+            account: p.account.clone(),
+            symbol: p.symbol.clone(),
+            side: p.side,
+            qty: self.qty,
+        }
+    }
+
+    /// The replace of this child by `qty` at `price`, under request id
+    /// `req`.
+    pub fn venue_replace(
+        &self,
+        p: &ParentOrder,
+        req: ClOrdId,
+        qty: Qty,
+        price: Option<Px>,
+    ) -> VenueReplace {
+        VenueReplace {
+            venue: self.venue.clone(),
+            cl_ord_id: req,
+            orig_cl_ord_id: self.cl_ord_id.clone(),
+            venue_order_id: self.venue_order_id.clone(),
+            account: p.account.clone(),
+            symbol: p.symbol.clone(),
+            side: p.side,
+            qty,
+            ord_type: p.ord_type,
+            price,
+            tif: p.tif,
+        }
+    }
+
     /// Open quantity at the venue.
     pub fn leaves(&self) -> Qty {
         if self.status.is_terminal() {

@@ -148,18 +148,6 @@ impl Cx<'_> {
             let i = p.children.len();
             let cl = ClOrdId::new(format!("{}.{}", oid, i + 1));
             self.st.child_ids.insert(cl.clone(), (oid.clone(), i));
-            sends.push(Output::VenueNew(VenueNewOrder {
-                venue: s.venue.clone(),
-                cl_ord_id: cl.clone(),
-                parent: oid.clone(),
-                account: p.account.clone(),
-                symbol: p.symbol.clone(),
-                side: p.side,
-                qty: s.qty,
-                ord_type: p.ord_type,
-                price: p.price,
-                tif: p.tif,
-            }));
             p.children.push(ChildOrder {
                 cl_ord_id: cl,
                 venue: s.venue,
@@ -170,6 +158,8 @@ impl Cx<'_> {
                 cum: Qty::ZERO,
                 pending: None,
             });
+            let c = p.children.last().expect("just pushed");
+            sends.push(Output::VenueNew(c.venue_new(p)));
         }
         sends
     }
@@ -288,26 +278,15 @@ impl Cx<'_> {
     pub(super) fn cancel_children(&mut self, oid: &OrderId) {
         let p = self.st.orders.get_mut(oid).expect("order exists");
         let mut sends = Vec::new();
-        for (i, c) in p.children.iter_mut().enumerate() {
+        for i in 0..p.children.len() {
+            let c = &p.children[i];
             if c.status.is_terminal() || c.pending.is_some() {
                 continue;
             }
             p.child_requests += 1;
             let req = ClOrdId::new(format!("{}.{}", c.cl_ord_id, p.child_requests));
-            c.pending = Some((req.clone(), ChangeKind::Cancel));
-            sends.push((
-                i,
-                VenueCancel {
-                    venue: c.venue.clone(),
-                    cl_ord_id: req,
-                    orig_cl_ord_id: c.cl_ord_id.clone(),
-                    venue_order_id: c.venue_order_id.clone(),
-                    account: p.account.clone(),
-                    symbol: p.symbol.clone(),
-                    side: p.side,
-                    qty: c.qty,
-                },
-            ));
+            p.children[i].pending = Some((req.clone(), ChangeKind::Cancel));
+            sends.push((i, p.children[i].venue_cancel(p, req)));
         }
         for (i, vc) in sends {
             self.st
@@ -459,19 +438,7 @@ impl Cx<'_> {
             reroute: false,
         };
         c.pending = Some((req_id.clone(), child_kind));
-        let vr = VenueReplace {
-            venue: c.venue.clone(),
-            cl_ord_id: req_id.clone(),
-            orig_cl_ord_id: c.cl_ord_id.clone(),
-            venue_order_id: c.venue_order_id.clone(),
-            account: p.account.clone(),
-            symbol: p.symbol.clone(),
-            side: p.side,
-            qty: child_qty,
-            ord_type: p.ord_type,
-            price,
-            tif: p.tif,
-        };
+        let vr = p.children[ci].venue_replace(p, req_id.clone(), child_qty, price);
         self.st.child_ids.insert(req_id, (oid.clone(), ci));
         let er = self.report(
             &oid,

@@ -74,7 +74,7 @@ use crate::events::{
 use crate::order::{ChangeKind, ChildOrder, ParentOrder, PendingChange};
 use crate::outputs::{
     Alert, AlertKind, CancelReject, CxlRejReason, CxlRejResponseTo, ExecType, ExecutionReport,
-    Output, VenueCancel, VenueNewOrder, VenueReplace,
+    Output,
 };
 use crate::portfolio::Portfolio;
 use crate::pretrade::{Decision, FillNotice, OmsView, OrderRequest, PreTradeCheck};

@@ -68,7 +68,7 @@ use serde::{Deserialize, Serialize};
 use super::{Map, OmsCore};
 use crate::events::SessionId;
 use crate::order::ChangeKind;
-use crate::outputs::{Output, VenueCancel, VenueNewOrder, VenueReplace};
+use crate::outputs::Output;
 use crate::state::OrdStatus;
 use crate::types::{ClOrdId, VenueId};
 
@@ -204,21 +204,7 @@ impl OmsCore {
                     && c.venue_order_id.is_none()
                     && number(&c.cl_ord_id) > after
                 {
-                    out.push((
-                        number(&c.cl_ord_id),
-                        Output::VenueNew(VenueNewOrder {
-                            venue: c.venue.clone(),
-                            cl_ord_id: c.cl_ord_id.clone(),
-                            parent: p.order_id.clone(),
-                            account: p.account.clone(),
-                            symbol: p.symbol.clone(),
-                            side: p.side,
-                            qty: c.qty,
-                            ord_type: p.ord_type,
-                            price: c.price,
-                            tif: p.tif,
-                        }),
-                    ));
+                    out.push((number(&c.cl_ord_id), Output::VenueNew(c.venue_new(p))));
                     continue;
                 }
                 let Some((req, kind)) = &c.pending else {
@@ -228,29 +214,10 @@ impl OmsCore {
                     continue;
                 }
                 let o = match kind {
-                    ChangeKind::Cancel => Output::VenueCancel(VenueCancel {
-                        venue: c.venue.clone(),
-                        cl_ord_id: req.clone(),
-                        orig_cl_ord_id: c.cl_ord_id.clone(),
-                        venue_order_id: c.venue_order_id.clone(),
-                        account: p.account.clone(),
-                        symbol: p.symbol.clone(),
-                        side: p.side,
-                        qty: c.qty,
-                    }),
-                    ChangeKind::Replace { qty, price, .. } => Output::VenueReplace(VenueReplace {
-                        venue: c.venue.clone(),
-                        cl_ord_id: req.clone(),
-                        orig_cl_ord_id: c.cl_ord_id.clone(),
-                        venue_order_id: c.venue_order_id.clone(),
-                        account: p.account.clone(),
-                        symbol: p.symbol.clone(),
-                        side: p.side,
-                        qty: *qty,
-                        ord_type: p.ord_type,
-                        price: *price,
-                        tif: p.tif,
-                    }),
+                    ChangeKind::Cancel => Output::VenueCancel(c.venue_cancel(p, req.clone())),
+                    ChangeKind::Replace { qty, price, .. } => {
+                        Output::VenueReplace(c.venue_replace(p, req.clone(), *qty, *price))
+                    }
                 };
                 out.push((number(req), o));
             }

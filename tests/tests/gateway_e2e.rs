@@ -763,12 +763,7 @@ async fn kill_restart(b: Backend, at: KillAt) {
     assert_eq!(s(c.until_done(&n).await.last().unwrap(), 39), "2");
 
     // Positions: the journal (what the process recovers) against the venue.
-    let bought: u64 = clearing_for_gateway(&venues.input)
-        .await
-        .iter()
-        .filter(|r| r.symbol.as_str() == "AAPL")
-        .map(|r| r.qty.0)
-        .sum();
+    let bought = venue_filled(&venues.input, "AAPL").await;
     assert_eq!(bought, 200 + 100 + 50, "what the venue filled");
     gw2.kill9().await;
     let pos = recovered_position(&storage, "ACC1", "AAPL").await;

@@ -173,12 +173,7 @@ async fn crash_between_journal_and_stores(b: Backend) {
         let m = &last[&o.cl];
         assert_eq!((s(m, 39), u(m, 14)), ("2", qty), "{m:?}");
     }
-    let bought: u64 = clearing_for_gateway(&venues.input)
-        .await
-        .iter()
-        .filter(|r| r.symbol.as_str() == "AAPL")
-        .map(|r| r.qty.0)
-        .sum();
+    let bought = venue_filled(&venues.input, "AAPL").await;
     assert_eq!(bought, 10 + 20 + 30, "the venue filled each order once");
     c.quiet_for(std::time::Duration::from_millis(200)).await;
     let core = replayed_core(&storage, &cfg).await;

@@ -146,12 +146,7 @@ async fn limits_survive_a_restart(b: Backend) {
     assert_eq!(text, "RestrictedList: MSFT is on the restricted list");
 
     // What the venue filled: exactly the two accepted orders.
-    let bought: u64 = clearing_for_gateway(&venues.input)
-        .await
-        .iter()
-        .filter(|r| r.symbol.as_str() == "AAPL")
-        .map(|r| r.qty.0)
-        .sum();
+    let bought = venue_filled(&venues.input, "AAPL").await;
     assert_eq!(bought, 400);
     gw2.kill9().await;
 }

@@ -19,7 +19,6 @@ use sim_venue::venue::VenueConfig as SimVenueConfig;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 use test_support::fix::{self as tfix, NewOrderSingle};
 use test_support::pg::{self, TestSchema};
@@ -113,42 +112,19 @@ pub async fn clearing_for_gateway(
     input: &mpsc::UnboundedSender<VenueInput>,
 ) -> Vec<oms::events::ClearingRecord> {
     let csv = ask(input, Command::Clearing).await.expect("clearing");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
-    let (tid, sd, venue, sym, side, qty, px, acc, oid) = (
-        col("trade_id"),
-        col("settlement_date"),
-        col("venue"),
-        col("symbol"),
-        col("side"),
-        col("qty"),
-        col("price"),
-        col("account"),
-        col("order_id"),
-    );
-    let mut out = Vec::new();
-    for l in lines.filter(|l| !l.is_empty()) {
-        let f: Vec<&str> = l.split(',').collect();
-        if !f[acc].starts_with("GATEWAY|") {
-            continue;
-        }
-        out.push(oms::events::ClearingRecord {
-            venue: oms::VenueId::new(f[venue]),
-            trade_id: f[tid].to_owned(),
-            venue_order_id: oms::OrderId::new(f[oid]),
-            symbol: oms::Symbol::new(f[sym]),
-            side: if f[side] == "BUY" {
-                oms::Side::Buy
-            } else {
-                oms::Side::Sell
-            },
-            qty: oms::Qty(f[qty].parse().expect("qty")),
-            price: oms::Px(Decimal::from_str(f[px]).expect("price")),
-            settlement_date: f[sd].parse().expect("date"),
-        });
-    }
-    out
+    gateway::clearing::parse_csv(&csv, &oms::VenueId::new("SIMX"), "GATEWAY")
+        .expect("the venue's clearing CSV")
+}
+
+/// Shares of `symbol` the venue filled for the gateway, from its clearing
+/// records.
+pub async fn venue_filled(input: &mpsc::UnboundedSender<VenueInput>, symbol: &str) -> u64 {
+    clearing_for_gateway(input)
+        .await
+        .iter()
+        .filter(|r| r.symbol.as_str() == symbol)
+        .map(|r| r.qty.0)
+        .sum()
 }
 
 // ---------------------------------------------------------------- gateway

@@ -50,13 +50,20 @@ impl AssetClass {
     }
 }
 
-impl fmt::Display for AssetClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl AssetClass {
+    /// The name files use (`equity`, `etf`, `option`, `future`).
+    pub fn as_str(self) -> &'static str {
+        match self {
             AssetClass::Equity => "equity",
             AssetClass::Etf => "etf",
             AssetClass::Option => "option",
             AssetClass::Future => "future",
-        })
+        }
+    }
+}
+
+impl fmt::Display for AssetClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -262,12 +262,7 @@ fn write_rows<W: std::io::Write>(
 ) -> csv::Result<()> {
     w.write_record(CSV_HEADER.split(','))?;
     for r in records {
-        let class = match r.asset_class {
-            AssetClass::Equity => "equity",
-            AssetClass::Etf => "etf",
-            AssetClass::Option => "option",
-            AssetClass::Future => "future",
-        };
+        let class = r.asset_class.as_str();
         let side = match r.side {
             Side::Buy => "BUY",
             Side::Sell | Side::SellShort => "SELL",

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use fix_engine::store::{
-    session_dir_name, FileStoreFactory, FsyncPolicy, MemoryStoreFactory, MessageStore,
+    session_dir_name, FileStoreFactory, FsyncPolicy, MemoryStoreFactory, MessageStore, Outgoing,
     PostgresStoreFactory, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -338,7 +338,10 @@ mod cases {
         let mut s = h.open(&key(1)).await;
         s.load(t0()).await.unwrap();
         let msgs: Vec<Vec<u8>> = (1..=3).map(|q| msg("b", q, 120)).collect();
-        let batch: Vec<(u64, &[u8])> = (1..=3).zip(msgs.iter().map(|m| &m[..])).collect();
+        let batch: Vec<Outgoing> = (1..=3)
+            .zip(&msgs)
+            .map(|(q, m)| Outgoing::new(q, m))
+            .collect();
         s.save_batch(&batch, Some(5), None).await.unwrap();
         assert_eq!(s.load(t0()).await.unwrap(), state(4, 5, t0()));
         assert_eq!(
@@ -349,9 +352,13 @@ mod cases {
         // them saved again.
         s.save_batch(&[], Some(9), None).await.unwrap();
         assert_eq!(s.load(t0()).await.unwrap(), state(4, 9, t0()));
-        s.save_batch(&[(3, b"three"), (4, b"four")], None, None)
-            .await
-            .unwrap();
+        s.save_batch(
+            &[Outgoing::new(3, b"three"), Outgoing::new(4, b"four")],
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(s.load(t0()).await.unwrap(), state(5, 9, t0()));
         let sent = all_sent(&mut s).await;
         assert_eq!(seqs(&sent), [1, 2, 3, 4]);
@@ -373,12 +380,18 @@ mod cases {
         let mut s = h.open(&key(1)).await;
         s.load(t0()).await.unwrap();
         assert_eq!(s.delivered().await.unwrap(), None);
-        s.save_batch(&[(1, b"one"), (2, b"two")], Some(3), Some(7))
-            .await
-            .unwrap();
+        s.save_batch(
+            &[Outgoing::new(1, b"one"), Outgoing::new(2, b"two")],
+            Some(3),
+            Some(7),
+        )
+        .await
+        .unwrap();
         assert_eq!(s.delivered().await.unwrap(), Some(7));
         assert_eq!(s.load(t0()).await.unwrap(), state(3, 3, t0()));
-        s.save_batch(&[(3, b"three")], None, None).await.unwrap();
+        s.save_batch(&[Outgoing::new(3, b"three")], None, None)
+            .await
+            .unwrap();
         assert_eq!(s.delivered().await.unwrap(), Some(7));
         // Only a delivery number (what a gateway records at start).
         s.save_batch(&[], None, Some(9)).await.unwrap();
@@ -387,7 +400,9 @@ mod cases {
         s.reset(t1()).await.unwrap();
         assert_eq!(s.delivered().await.unwrap(), Some(9));
         assert_eq!(s.load(t0()).await.unwrap(), state(1, 1, t1()));
-        s.save_batch(&[(1, b"new")], None, Some(10)).await.unwrap();
+        s.save_batch(&[Outgoing::new(1, b"new")], None, Some(10))
+            .await
+            .unwrap();
         if h.persistent {
             drop(s);
             let mut s = h.open(&key(1)).await;

@@ -79,7 +79,9 @@
 //! store does blocking file IO on the calling task's thread (microseconds
 //! for a `write`; an fsync took about 3 ms on the development VM).
 
-use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage};
+use super::{
+    MessageStore, Outgoing, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -288,12 +290,12 @@ impl MessageStore for FileStore {
 
     async fn save_batch(
         &mut self,
-        sent: &[(u64, &[u8])],
+        sent: &[Outgoing<'_>],
         next_target: Option<u64>,
         delivered: Option<u64>,
     ) -> Result<(), StoreError> {
         let mut records: Vec<(Kind, u64, &[u8])> = Vec::with_capacity(sent.len() + 2);
-        records.extend(sent.iter().map(|(seq, m)| (Kind::Sent, *seq, *m)));
+        records.extend(sent.iter().map(|m| (Kind::Sent, m.seq, m.raw)));
         if let Some(n) = next_target {
             records.push((Kind::NextTarget, n, &[]));
         }

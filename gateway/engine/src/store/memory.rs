@@ -1,7 +1,9 @@
 //! The in-memory store: the reference implementation the others are tested
 //! against. Nothing survives the process.
 
-use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage};
+use super::{
+    MessageStore, Outgoing, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -86,12 +88,12 @@ impl MessageStore for MemoryStore {
 
     async fn save_batch(
         &mut self,
-        sent: &[(u64, &[u8])],
+        sent: &[Outgoing<'_>],
         next_target: Option<u64>,
         delivered: Option<u64>,
     ) -> Result<(), StoreError> {
-        for (seq, msg) in sent {
-            self.save_sent(*seq, msg).await?;
+        for m in sent {
+            self.save_sent(m.seq, m.raw).await?;
         }
         if let Some(n) = next_target {
             self.set_next_target_seq(n).await?;

@@ -86,6 +86,21 @@ pub struct StoredMessage {
     pub raw: Vec<u8>,
 }
 
+/// An outbound application message to store, under its MsgSeqNum (one
+/// message of a [`MessageStore::save_batch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outgoing<'a> {
+    pub seq: u64,
+    /// The message as it is sent.
+    pub raw: &'a [u8],
+}
+
+impl<'a> Outgoing<'a> {
+    pub fn new(seq: u64, raw: &'a [u8]) -> Self {
+        Outgoing { seq, raw }
+    }
+}
+
 /// Durable state of one FIX session. Implementations must make every
 /// completed call survive a crash of the process to the degree their fsync
 /// policy promises.
@@ -117,7 +132,7 @@ pub trait MessageStore: Send {
     /// the batch's messages ([`crate::codec::MessageBuilder::with_delivery`]).
     async fn save_batch(
         &mut self,
-        sent: &[(u64, &[u8])],
+        sent: &[Outgoing<'_>],
         next_target: Option<u64>,
         delivered: Option<u64>,
     ) -> Result<(), StoreError>;

@@ -19,7 +19,9 @@
 //! run it over a local socket or loopback), and pruning old messages (a
 //! reset deletes a session's messages).
 
-use super::{MessageStore, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage};
+use super::{
+    MessageStore, Outgoing, SeqState, SessionKey, StoreError, StoreFactory, StoredMessage,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -257,7 +259,7 @@ impl MessageStore for PostgresStore {
 
     async fn save_batch(
         &mut self,
-        sent: &[(u64, &[u8])],
+        sent: &[Outgoing<'_>],
         next_target: Option<u64>,
         delivered: Option<u64>,
     ) -> Result<(), StoreError> {
@@ -267,11 +269,11 @@ impl MessageStore for PostgresStore {
         let id = self.session_id().await?;
         let seqs = sent
             .iter()
-            .map(|(seq, _)| to_db(*seq))
+            .map(|m| to_db(m.seq))
             .collect::<Result<Vec<i64>, _>>()?;
-        let bodies: Vec<&[u8]> = sent.iter().map(|(_, m)| *m).collect();
+        let bodies: Vec<&[u8]> = sent.iter().map(|m| m.raw).collect();
         let next_sender = match sent.last() {
-            Some((seq, _)) => Some(to_db(seq.saturating_add(1))?),
+            Some(m) => Some(to_db(m.seq.saturating_add(1))?),
             None => None,
         };
         let next_target = next_target.map(to_db).transpose()?;

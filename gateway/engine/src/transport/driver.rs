@@ -7,7 +7,7 @@
 
 use crate::codec::{Message, MessageBuilder};
 use crate::session::{Action, AppContext, AppReject, Application, Session, SessionEvent};
-use crate::store::{MessageStore, SessionKey};
+use crate::store::{MessageStore, Outgoing, SessionKey};
 use chrono::Utc;
 use std::pin::Pin;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
@@ -372,12 +372,12 @@ impl SessionTask {
         if sends.is_empty() && target_seq.is_none() {
             return;
         }
-        let stored: Vec<(u64, &[u8])> = sends
+        let stored: Vec<Outgoing<'_>> = sends
             .iter()
             .filter(|s| s.persist)
-            .map(|s| (s.seq, &s.bytes[..]))
+            .map(|s| Outgoing::new(s.seq, &s.bytes))
             .collect();
-        let last_stored = stored.last().map(|s| s.0);
+        let last_stored = stored.last().map(|s| s.seq);
         let last_admin = sends
             .iter()
             .filter(|s| !s.persist && !s.resend)

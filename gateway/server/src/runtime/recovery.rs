@@ -197,7 +197,7 @@ pub(crate) async fn rewind_inbound(
 mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
-    use fix_engine::store::MemoryStore;
+    use fix_engine::store::{MemoryStore, Outgoing};
     use oms::events::NewOrder;
     use oms::types::{AccountId, ClOrdId, OrdType, Px, Side, TimeInForce};
     use oms::{
@@ -318,7 +318,7 @@ mod tests {
         let mut store = MemoryStore::new();
         store.load(epoch()).await.unwrap();
         store
-            .save_batch(&[(1, b"stored".as_slice())], Some(next_target), delivered)
+            .save_batch(&[Outgoing::new(1, b"stored")], Some(next_target), delivered)
             .await
             .unwrap();
         let seq = store.load(epoch()).await.unwrap();
